@@ -20,27 +20,57 @@ Cache::Cache(const CacheConfig& config, std::unique_ptr<Policy> policy)
   policy_->onCapacityChange(capacity_);
 }
 
+Cache::Cache(const Cache& other, std::unique_ptr<Policy> policy)
+    : policy_(std::move(policy)),
+      index_(other.index_),
+      entries_(other.entries_),
+      freeSlots_(other.freeSlots_),
+      capacity_(other.capacity_),
+      used_(other.used_),
+      metadataBytes_(other.metadataBytes_),
+      stats_(other.stats_) {}
+
+Result<std::unique_ptr<Cache>> Cache::clone() const {
+  std::unique_ptr<Policy> p = policy_->clone();
+  if (!p) return Result<std::unique_ptr<Cache>>::error("policy " + std::string(policy_->name()) + " cannot be cloned");
+  return std::unique_ptr<Cache>(new Cache(*this, std::move(p)));
+}
+
 bool Cache::access(const Request& request) noexcept {
   ++stats_.requests;
   stats_.bytesRequested += request.sizeBytes;
-  if (auto it = index_.find(request.key); it != index_.end()) {
+  if (const SlotId slot = index_.find(request.key); slot != kNoSlot) {
     ++stats_.hits;
     stats_.bytesHit += request.sizeBytes;
-    policy_->onHit(it->second, request);
+    policy_->onHit(slot, request);
     return true;
   }
-  admit(request);
+  (void)admit(request);
   return false;
+}
+
+SlotId Cache::place(std::uint64_t key, std::uint64_t charged) noexcept {
+  SlotId slot;
+  if (!freeSlots_.empty()) {
+    slot = freeSlots_.back();
+    freeSlots_.pop_back();
+    entries_[slot] = Entry{key, charged};
+  } else {
+    slot = static_cast<SlotId>(entries_.size());
+    entries_.push_back(Entry{key, charged});
+  }
+  used_ += charged;
+  return slot;
 }
 
 bool Cache::lookup(const Request& request) noexcept {
   ++stats_.requests;
   stats_.bytesRequested += request.sizeBytes;
-  auto it = index_.find(request.key);
-  if (it == index_.end()) return false;
+  const SlotId slot = index_.find(request.key);
+  if (slot == kNoSlot) return false;
   ++stats_.hits;
   stats_.bytesHit += request.sizeBytes;
-  policy_->onHit(it->second, request);
+  policy_->onHit(slot, request);
   return true;
 }
 
@@ -53,17 +83,8 @@ bool Cache::admit(const Request& request) noexcept {
   const std::uint64_t charged = request.sizeBytes + metadataBytes_;
   if (charged > capacity_) return false;
   while (used_ + charged > capacity_) evictOne();
-  SlotId slot;
-  if (!freeSlots_.empty()) {
-    slot = freeSlots_.back();
-    freeSlots_.pop_back();
-    entries_[slot] = Entry{request.key, charged};
-  } else {
-    slot = static_cast<SlotId>(entries_.size());
-    entries_.push_back(Entry{request.key, charged});
-  }
-  index_.emplace(request.key, slot);
-  used_ += charged;
+  const SlotId slot = place(request.key, charged);
+  index_.insert(request.key, slot);
   policy_->onInsert(slot, request, charged);
   return true;
 }
@@ -72,7 +93,7 @@ void Cache::evictOne() noexcept {
   const SlotId victim = policy_->popVictim();
   const Entry e = entries_[victim];
   ++stats_.evictions;
-  index_.erase(e.key);
+  (void)index_.erase(e.key);
   releaseSlot(victim);
   if (onEvict_) onEvict_(e.key, e.chargedBytes - metadataBytes_);
 }
@@ -83,10 +104,8 @@ void Cache::releaseSlot(SlotId slot) noexcept {
 }
 
 bool Cache::erase(std::uint64_t key) noexcept {
-  auto it = index_.find(key);
-  if (it == index_.end()) return false;
-  const SlotId slot = it->second;
-  index_.erase(it);
+  const SlotId slot = index_.erase(key);
+  if (slot == kNoSlot) return false;
   policy_->onErase(slot);
   releaseSlot(slot);
   return true;
@@ -116,7 +135,7 @@ Status Cache::setPolicy(PolicyId id) {
 }
 
 void Cache::forEachObject(const std::function<void(std::uint64_t, std::uint64_t)>& fn) const {
-  for (const auto& [key, slot] : index_) fn(key, entries_[slot].chargedBytes - metadataBytes_);
+  index_.forEach([&](std::uint64_t key, SlotId slot) { fn(key, entries_[slot].chargedBytes - metadataBytes_); });
 }
 
 }  // namespace edgecache::cachelib

@@ -17,8 +17,7 @@
 #include <memory>
 #include <vector>
 
-#include <absl/container/flat_hash_map.h>
-
+#include "cachelib/key_index.h"
 #include "cachelib/policy.h"
 #include "cachelib/request.h"
 #include "cachelib/status.h"
@@ -71,6 +70,10 @@ class Cache {
   // Fails (and changes nothing) for an unknown id. O(resident objects).
   Status setPolicy(PolicyId id);
 
+  // A deep copy (index, accounting, policy state; not the listener). Fails
+  // if the policy cannot be cloned. O(resident objects).
+  Result<std::unique_ptr<Cache>> clone() const;
+
   void setEvictionListener(EvictionListener listener) { onEvict_ = std::move(listener); }
 
   std::uint64_t capacityBytes() const noexcept { return capacity_; }
@@ -89,12 +92,15 @@ class Cache {
     std::uint64_t key;
     std::uint64_t chargedBytes;
   };
+  Cache(const Cache& other, std::unique_ptr<Policy> policy);
   bool admit(const Request& request) noexcept;
+  // Takes a free slot (or a new one) for `key` and charges it.
+  SlotId place(std::uint64_t key, std::uint64_t charged) noexcept;
   void evictOne() noexcept;
   void releaseSlot(SlotId slot) noexcept;
 
   std::unique_ptr<Policy> policy_;
-  absl::flat_hash_map<std::uint64_t, SlotId> index_;
+  KeyIndex index_;
   std::vector<Entry> entries_;     // indexed by SlotId
   std::vector<SlotId> freeSlots_;
   std::uint64_t capacity_;

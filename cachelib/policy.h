@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -68,6 +69,10 @@ class Policy {
   // first. The default inserts them in that order through onInsert, which gives
   // recency-ordered policies exactly the old order.
   virtual void seed(std::span<const SeedEntry> coldToHot) noexcept;
+
+  // A deep copy with the same order and state (the hindsight oracle replays
+  // candidate decisions on copies of the live cache).
+  virtual std::unique_ptr<Policy> clone() const = 0;
 
   // Bytes of policy state per resident object (ghost entries excluded), for
   // reports and for memory budgeting.

@@ -3,9 +3,14 @@
 #include <algorithm>
 #include <array>
 
+#include "cachelib/policies/arc_policy.h"
+#include "cachelib/policies/belady_policy.h"
 #include "cachelib/policies/clock_policy.h"
 #include "cachelib/policies/fifo_policy.h"
+#include "cachelib/policies/gdsf_policy.h"
+#include "cachelib/policies/lfuda_policy.h"
 #include "cachelib/policies/lru_policy.h"
+#include "cachelib/policies/s3fifo_policy.h"
 #include "cachelib/policies/sieve_policy.h"
 
 namespace edgecache::cachelib {
@@ -16,7 +21,17 @@ constexpr std::array kRegistry = {
     PolicyInfo{LruPolicy::kId, "lru", "least recently used", &LruPolicy::make, false},
     PolicyInfo{FifoPolicy::kId, "fifo", "first in, first out", &FifoPolicy::make, false},
     PolicyInfo{ClockPolicy::kId, "clock", "FIFO-reinsertion with a 1-bit reference flag", &ClockPolicy::make, false},
+    PolicyInfo{LfudaPolicy::kId, "lfuda", "LFU with dynamic aging (priority = L + frequency)", &LfudaPolicy::make,
+               false},
+    PolicyInfo{ArcPolicy::kId, "arc", "ARC: adaptive recency/frequency lists with ghosts (byte-based)", &ArcPolicy::make,
+               false},
+    PolicyInfo{S3FifoPolicy::kId, "s3fifo", "S3-FIFO: small FIFO, main 2-bit Clock, ghost FIFO", &S3FifoPolicy::make,
+               false},
     PolicyInfo{SievePolicy::kId, "sieve", "SIEVE: FIFO with a visited bit and a moving hand", &SievePolicy::make, false},
+    PolicyInfo{GdsfPolicy::kId, "gdsf", "Greedy-Dual-Size-Frequency (priority = L + frequency / size)",
+               &GdsfPolicy::make, false},
+    PolicyInfo{BeladyPolicy::kId, "belady", "Belady's MIN: evicts the farthest next access (offline bound)",
+               &BeladyPolicy::make, true},
 };
 
 constexpr bool idsAscending() {

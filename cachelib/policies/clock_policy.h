@@ -24,6 +24,7 @@ class ClockPolicy final : public Policy {
   void onErase(SlotId slot) noexcept override;
   SlotId popVictim() noexcept override;
   void exportOrder(std::vector<SlotId>& coldToHot) const override;
+  std::unique_ptr<Policy> clone() const override { return std::make_unique<ClockPolicy>(*this); }
   std::size_t metadataBytesPerObject() const noexcept override { return 9; }
 
  private:

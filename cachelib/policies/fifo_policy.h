@@ -20,6 +20,7 @@ class FifoPolicy final : public Policy {
   void onErase(SlotId slot) noexcept override;
   SlotId popVictim() noexcept override;
   void exportOrder(std::vector<SlotId>& coldToHot) const override;
+  std::unique_ptr<Policy> clone() const override { return std::make_unique<FifoPolicy>(*this); }
   std::size_t metadataBytesPerObject() const noexcept override { return 8; }
 
  private:

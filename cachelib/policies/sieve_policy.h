@@ -25,6 +25,7 @@ class SievePolicy final : public Policy {
   void onErase(SlotId slot) noexcept override;
   SlotId popVictim() noexcept override;
   void exportOrder(std::vector<SlotId>& coldToHot) const override;
+  std::unique_ptr<Policy> clone() const override { return std::make_unique<SievePolicy>(*this); }
   std::size_t metadataBytesPerObject() const noexcept override { return 9; }
 
  private:

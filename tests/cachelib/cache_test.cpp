@@ -2,26 +2,13 @@
 
 #include <doctest/doctest.h>
 
+#include "tests/cachelib/cache_test_util.h"
+
 #include "cachelib/policy_registry.h"
 
 using namespace edgecache::cachelib;
-
-namespace {
-Request req(std::uint64_t key, std::uint64_t size) {
-  Request r;
-  r.key = key;
-  r.sizeBytes = size;
-  return r;
-}
-std::unique_ptr<Cache> makeCache(std::string_view policy, std::uint64_t capacity) {
-  CacheConfig cfg;
-  cfg.capacityBytes = capacity;
-  cfg.policy = findPolicy(policy)->id;
-  auto c = Cache::create(cfg);
-  REQUIRE(c.isOk());
-  return std::move(c.value());
-}
-}  // namespace
+using testutil::makeCache;
+using testutil::req;
 
 TEST_CASE("LRU evicts the least recently used object") {
   auto c = makeCache("lru", 30);

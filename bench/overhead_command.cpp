@@ -1,0 +1,97 @@
+// edgecache-bench overhead: what the window features and shadow caches cost
+// the replay, side by side in one run: the same static controller replayed
+// with features off and with features on at each sampling rate.
+
+#include <cstdio>
+#include <sstream>
+
+#include <fmt/core.h>
+
+#include "bench/commands.h"
+#include "bench/trace_options.h"
+#include "cachelib/controllers/static_controller.h"
+#include "cachelib/policy_registry.h"
+#include "cachelib/windowed_replay.h"
+
+namespace edgecache::bench {
+
+namespace {
+
+struct OverheadOptions {
+  TraceOptions trace;
+  std::string policy = "lru";
+  std::string size = "10%";
+  std::string rates = "0.01,0.001";
+  std::size_t gridPoints = 12;
+  std::uint64_t window = 100'000;
+  unsigned repeat = 3;
+};
+
+[[noreturn]] void fail(const std::string& message) { failCommand("overhead", message); }
+
+double bestThroughput(std::span<const cachelib::Request> requests, const cachelib::ReplayEnvConfig& env,
+                      cachelib::Decision d, unsigned repeat) {
+  double best = 0;
+  for (unsigned i = 0; i < repeat; ++i) {
+    cachelib::StaticController c(d);
+    auto r = cachelib::runControlled(requests, c, env);
+    best = std::max(best, double(r.stats.requests) / r.replaySeconds);
+  }
+  return best;
+}
+
+void runOverhead(const OverheadOptions& o) {
+  auto policies = parsePolicyList(o.policy);
+  if (!policies || policies->size() != 1) fail("--policy: one policy name expected");
+  auto trace = loadTrace(o.trace);
+  if (!trace) fail(trace.message());
+  auto size = parseSizeList(o.size, trace->workingSet.bytes);
+  if (!size) fail(size.message());
+  const cachelib::Decision d{size->front(), policies->front()};
+
+  cachelib::ReplayEnvConfig env;
+  env.context.floorBytes = 1;
+  env.context.ceilingBytes = trace->workingSet.bytes * 2;
+  env.context.window.requests = o.window;
+  env.context.window.capacityGrid =
+      cachelib::geometricGrid(std::max<std::uint64_t>(1, trace->workingSet.bytes / 100), trace->workingSet.bytes, o.gridPoints);
+  env.requestRate = trace->hasTimestamps ? 0.0 : 1000.0;
+  env.features = false;
+  const double off = bestThroughput(trace->requests, env, d, o.repeat);
+  fmt::print("trace {}, {} at {} B, window {} requests, {} policies x {} sizes of shadow caches, best of {}\n",
+             trace->name, cachelib::findPolicy(d.policy)->name, d.capacityBytes, o.window,
+             cachelib::onlinePolicies().size(), env.context.window.capacityGrid.size(), o.repeat);
+  fmt::print("{:<22} {:>10} {:>10}\n", "features", "Mreq/s", "slowdown");
+  fmt::print("{:<22} {:>10.2f} {:>10}\n", "off", off / 1e6, "-");
+  env.features = true;
+  std::stringstream ss(o.rates);
+  for (std::string item; std::getline(ss, item, ',');) {
+    double r = 0;
+    try {
+      r = std::stod(item);
+    } catch (...) {
+      r = -1;
+    }
+    if (!(r > 0 && r <= 1)) fail("--rates: expected rates in (0, 1], got '" + item + "'");
+    env.context.window.samplingRate = r;
+    const double on = bestThroughput(trace->requests, env, d, o.repeat);
+    fmt::print("{:<22} {:>10.2f} {:>9.1f}%\n", fmt::format("on, sampling {:.3g}", r), on / 1e6, (off / on - 1.0) * 100.0);
+  }
+}
+
+}  // namespace
+
+void addOverheadCommand(CLI::App& app) {
+  auto o = std::make_shared<OverheadOptions>();
+  CLI::App* cmd = app.add_subcommand("overhead", "Replay throughput with window features + shadow caches off vs on");
+  addTraceOptions(*cmd, o->trace);
+  cmd->add_option("--policy", o->policy, "Policy of the replayed cache")->capture_default_str();
+  cmd->add_option("--size", o->size, "Cache size (bytes or fraction of the working set)")->capture_default_str();
+  cmd->add_option("--rates", o->rates, "Sampling rates to measure")->capture_default_str();
+  cmd->add_option("--grid-points", o->gridPoints, "What-if capacities per policy")->capture_default_str();
+  cmd->add_option("--window", o->window, "Window length in requests")->capture_default_str();
+  cmd->add_option("--repeat", o->repeat, "Runs per setting; the fastest counts")->capture_default_str();
+  cmd->callback([o] { runOverhead(*o); });
+}
+
+}  // namespace edgecache::bench

@@ -1,0 +1,42 @@
+#include "bench/replay_report.h"
+
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
+
+#include "cachelib/byte_size.h"
+#include "cachelib/policy_registry.h"
+
+namespace edgecache::bench {
+
+void printReplayJson(std::FILE* out, const std::string& trace, const std::vector<cachelib::ReplayResult>& results) {
+  for (const auto& r : results) {
+    nlohmann::json j = {
+        {"trace", trace},
+        {"policy", std::string(cachelib::findPolicy(r.policy)->name)},
+        {"cache_bytes", r.cacheBytes},
+        {"requests", r.stats.requests},
+        {"hits", r.stats.hits},
+        {"misses", r.stats.misses()},
+        {"bytes_requested", r.stats.bytesRequested},
+        {"miss_bytes", r.stats.missBytes()},
+        {"miss_ratio", r.missRatio()},
+        {"byte_miss_ratio", r.byteMissRatio()},
+        {"evictions", r.stats.evictions},
+        {"seconds", r.seconds},
+        {"requests_per_second", r.requestsPerSecond()},
+    };
+    fmt::print(out, "{}\n", j.dump());
+  }
+}
+
+void printReplayTable(std::FILE* out, const std::vector<cachelib::ReplayResult>& results) {
+  fmt::print(out, "{:<8} {:>12} {:>11} {:>11} {:>10} {:>10} {:>10}\n", "policy", "cache_size", "requests", "misses",
+             "miss_ratio", "byte_miss", "Mreq/s");
+  for (const auto& r : results) {
+    fmt::print(out, "{:<8} {:>12} {:>11} {:>11} {:>10.4f} {:>10.4f} {:>10.1f}\n", cachelib::findPolicy(r.policy)->name,
+               cachelib::formatByteSize(r.cacheBytes), r.stats.requests, r.stats.misses(), r.missRatio(),
+               r.byteMissRatio(), r.requestsPerSecond() / 1e6);
+  }
+}
+
+}  // namespace edgecache::bench

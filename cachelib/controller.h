@@ -1,0 +1,56 @@
+#pragma once
+// The Controller interface: once per window, decide the cache capacity and
+// the replacement policy from what the window showed. Baselines live in
+// cachelib/controllers/, the DRL agent in agent/, and the proxy calls any of
+// them from its control loop (never from a request thread).
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "cachelib/cache.h"
+#include "cachelib/cost_model.h"
+#include "cachelib/policy.h"
+#include "cachelib/window_features.h"
+
+namespace edgecache::cachelib {
+
+struct Decision {
+  std::uint64_t capacityBytes = 0;
+  PolicyId policy = 0;
+  bool operator==(const Decision&) const = default;
+};
+
+// What every controller is told once, before the first window.
+struct ControlContext {
+  std::uint64_t floorBytes = 64ull << 20;     // smallest capacity a controller may choose
+  std::uint64_t ceilingBytes = 64ull << 30;   // largest
+  CostPrices prices;
+  WindowConfig window;                        // includes the what-if grid and policies
+};
+
+// The hindsight view (offline evaluation only): the live cache and the
+// requests of the window about to be decided.
+struct Hindsight {
+  const Cache* cache = nullptr;
+  std::span<const Request> nextWindow;
+  double nextWindowSeconds = 0.0;
+};
+
+class Controller {
+ public:
+  virtual ~Controller() = default;
+  // "static:lru:1GiB", "size-only", ... as given on command lines.
+  virtual std::string name() const = 0;
+  // Called once; returns the decision for the first window.
+  virtual Decision start(const ControlContext& context) = 0;
+  // Called after every window with its features; returns the decision for
+  // the next window. Must clamp capacity into [floor, ceiling].
+  virtual Decision decide(const WindowFeatures& features) = 0;
+  // Offline bounds that look at the future override these two.
+  virtual bool wantsHindsight() const noexcept { return false; }
+  virtual Decision decideWithHindsight(const WindowFeatures& features, const Hindsight&) { return decide(features); }
+};
+
+}  // namespace edgecache::cachelib

@@ -1,0 +1,41 @@
+#include "cachelib/controllers/size_only_controller.h"
+
+#include <cmath>
+
+#include "cachelib/controllers/cost_estimate.h"
+#include "cachelib/policy_registry.h"
+
+namespace edgecache::cachelib {
+
+std::string SizeOnlyController::name() const {
+  const PolicyInfo* p = findPolicy(options_.policy);
+  return "size-only:" + std::string(p ? p->name : "?");
+}
+
+Decision SizeOnlyController::start(const ControlContext& context) {
+  context_ = context;
+  // Start in the middle of the range (geometric mean) until the first window.
+  const double mid = std::sqrt(double(context.floorBytes) * double(context.ceilingBytes));
+  current_ = Decision{static_cast<std::uint64_t>(mid), options_.policy};
+  return current_;
+}
+
+Decision SizeOnlyController::decide(const WindowFeatures& f) {
+  const int p = f.policyIndex(options_.policy);
+  if (p < 0 || f.requests == 0) return current_;
+  const double currentCost = estimateWindowCost(f, context_.prices, std::size_t(p), double(current_.capacityBytes));
+  double bestCost = currentCost;
+  std::uint64_t best = current_.capacityBytes;
+  for (std::uint64_t c : f.capacities) {
+    if (c < context_.floorBytes || c > context_.ceilingBytes) continue;
+    const double cost = estimateWindowCost(f, context_.prices, std::size_t(p), double(c));
+    if (cost < bestCost) {
+      bestCost = cost;
+      best = c;
+    }
+  }
+  if (worthChanging(currentCost, bestCost, options_.hysteresis)) current_.capacityBytes = best;
+  return current_;
+}
+
+}  // namespace edgecache::cachelib

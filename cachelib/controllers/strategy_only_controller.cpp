@@ -1,0 +1,52 @@
+#include "cachelib/controllers/strategy_only_controller.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "cachelib/byte_size.h"
+
+namespace edgecache::cachelib {
+
+std::string StrategyOnlyController::name() const {
+  return std::string(options_.mode == Mode::kGreedy ? "strategy-only:greedy" : "strategy-only:experts") + ":" +
+         formatByteSize(current_.capacityBytes);
+}
+
+Decision StrategyOnlyController::start(const ControlContext& context) {
+  std::uint64_t cap = options_.capacityBytes;
+  if (cap == 0) cap = static_cast<std::uint64_t>(std::sqrt(double(context.floorBytes) * double(context.ceilingBytes)));
+  current_ = Decision{std::clamp(cap, context.floorBytes, context.ceilingBytes), options_.initialPolicy};
+  weights_.clear();
+  return current_;
+}
+
+Decision StrategyOnlyController::decide(const WindowFeatures& f) {
+  if (f.requests == 0 || f.policies.empty()) return current_;
+  const double cap = double(current_.capacityBytes);
+  std::vector<double> bhr(f.policies.size());
+  for (std::size_t p = 0; p < f.policies.size(); ++p) bhr[p] = f.estimateByteHitRatio(p, cap);
+
+  if (options_.mode == Mode::kGreedy) {
+    const std::size_t best = static_cast<std::size_t>(std::max_element(bhr.begin(), bhr.end()) - bhr.begin());
+    const int cur = f.policyIndex(current_.policy);
+    const double curBhr = cur >= 0 ? bhr[std::size_t(cur)] : -1.0;
+    if (bhr[best] > curBhr + options_.hysteresis) current_.policy = f.policies[best];
+    return current_;
+  }
+
+  if (weights_.size() != f.policies.size()) weights_.assign(f.policies.size(), 1.0 / double(f.policies.size()));
+  double sum = 0.0;
+  for (std::size_t p = 0; p < weights_.size(); ++p) {
+    weights_[p] *= std::exp(-options_.learningRate * (1.0 - bhr[p]));
+    sum += weights_[p];
+  }
+  for (double& w : weights_) w = std::max(w / sum, options_.weightFloor);
+  sum = 0.0;
+  for (double w : weights_) sum += w;
+  for (double& w : weights_) w /= sum;
+  const std::size_t best = static_cast<std::size_t>(std::max_element(weights_.begin(), weights_.end()) - weights_.begin());
+  current_.policy = f.policies[best];
+  return current_;
+}
+
+}  // namespace edgecache::cachelib

@@ -1,0 +1,140 @@
+#pragma once
+// IndexedHeap: a binary heap of SlotIds ordered by a per-slot key, with an
+// index from slot to heap position so that any member's key can be changed or
+// the member removed in O(log n). Used by the priority policies (LFUDA, GDSF,
+// Belady), whose keys change on every hit.
+//
+// Contract:
+// - `Before(a, b)` is a strict weak order on Key; top() is a slot whose key no
+//   other member's key is Before (the "first to evict"). Make keys unique (add
+//   a sequence number) when the order among equal priorities matters: the heap
+//   itself does not keep insertion order among equal keys.
+// - A slot is in the heap at most once. push() requires !contains(slot);
+//   update()/erase()/key() require contains(slot); top()/pop() require !empty().
+//   Violations are not checked in release builds (UB, like std containers).
+// - Complexity: push/update/erase/pop O(log n), top/contains/key O(1),
+//   sortedSlots O(n log n). Memory: kBytesPerEntry per member (heap node plus
+//   the position slot); the position index grows with the largest SlotId seen.
+// - Not thread safe; noexcept apart from allocation failure when growing
+//   (which terminates, as in the policy hooks that use it).
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "cachelib/policy.h"
+
+namespace edgecache::cachelib {
+
+template <typename Key, typename Before = std::less<Key>>
+class IndexedHeap {
+ public:
+  struct Node {
+    Key key;
+    SlotId slot;
+  };
+  // Heap node plus the slot -> position entry.
+  static constexpr std::size_t kBytesPerEntry = sizeof(Node) + sizeof(std::uint32_t);
+
+  IndexedHeap() = default;
+  explicit IndexedHeap(Before before) : before_(std::move(before)) {}
+
+  bool empty() const noexcept { return heap_.empty(); }
+  std::size_t size() const noexcept { return heap_.size(); }
+  bool contains(SlotId slot) const noexcept { return slot < pos_.size() && pos_[slot] != kAbsent; }
+
+  const Key& key(SlotId slot) const noexcept { return heap_[pos_[slot]].key; }
+  SlotId top() const noexcept { return heap_.front().slot; }
+  const Key& topKey() const noexcept { return heap_.front().key; }
+
+  void push(SlotId slot, const Key& key) {
+    if (slot >= pos_.size()) pos_.resize(static_cast<std::size_t>(slot) + 1 + pos_.size() / 2, kAbsent);
+    heap_.push_back(Node{key, slot});
+    const auto at = static_cast<std::uint32_t>(heap_.size() - 1);
+    pos_[slot] = at;
+    siftUp(at);
+  }
+
+  // Changes the key of a member and restores the heap order.
+  void update(SlotId slot, const Key& key) noexcept {
+    const std::uint32_t at = pos_[slot];
+    heap_[at].key = key;
+    siftDown(siftUp(at));
+  }
+
+  void erase(SlotId slot) noexcept {
+    const std::uint32_t at = pos_[slot];
+    pos_[slot] = kAbsent;
+    const auto last = static_cast<std::uint32_t>(heap_.size() - 1);
+    if (at != last) {
+      heap_[at] = heap_[last];
+      pos_[heap_[at].slot] = at;
+      heap_.pop_back();
+      siftDown(siftUp(at));
+    } else {
+      heap_.pop_back();
+    }
+  }
+
+  // Removes and returns top().
+  SlotId pop() noexcept {
+    const SlotId slot = heap_.front().slot;
+    erase(slot);
+    return slot;
+  }
+
+  void clear() noexcept {
+    for (const Node& n : heap_) pos_[n.slot] = kAbsent;
+    heap_.clear();
+  }
+
+  // Appends every member in pop order (first to evict first). Clears nothing.
+  void sortedSlots(std::vector<SlotId>& out) const {
+    std::vector<Node> copy(heap_);
+    std::sort(copy.begin(), copy.end(), [this](const Node& a, const Node& b) { return before_(a.key, b.key); });
+    for (const Node& n : copy) out.push_back(n.slot);
+  }
+
+ private:
+  static constexpr std::uint32_t kAbsent = 0xffffffffu;
+
+  // Moves the node at `at` up while it comes before its parent; returns its
+  // final position.
+  std::uint32_t siftUp(std::uint32_t at) noexcept {
+    const Node node = heap_[at];
+    while (at > 0) {
+      const std::uint32_t parent = (at - 1) / 2;
+      if (!before_(node.key, heap_[parent].key)) break;
+      heap_[at] = heap_[parent];
+      pos_[heap_[at].slot] = at;
+      at = parent;
+    }
+    heap_[at] = node;
+    pos_[node.slot] = at;
+    return at;
+  }
+
+  void siftDown(std::uint32_t at) noexcept {
+    const Node node = heap_[at];
+    const auto n = static_cast<std::uint32_t>(heap_.size());
+    while (true) {
+      std::uint32_t child = 2 * at + 1;
+      if (child >= n) break;
+      if (child + 1 < n && before_(heap_[child + 1].key, heap_[child].key)) ++child;
+      if (!before_(heap_[child].key, node.key)) break;
+      heap_[at] = heap_[child];
+      pos_[heap_[at].slot] = at;
+      at = child;
+    }
+    heap_[at] = node;
+    pos_[node.slot] = at;
+  }
+
+  std::vector<Node> heap_;
+  std::vector<std::uint32_t> pos_;  // slot -> index in heap_, kAbsent when not a member
+  [[no_unique_address]] Before before_{};
+};
+
+}  // namespace edgecache::cachelib

@@ -1,0 +1,126 @@
+#pragma once
+// Per-window features: what a real edge node can observe about its traffic,
+// computed online in one pass, plus "what-if" estimates from sampled shadow
+// caches (SHARDS-style spatial sampling). Every controller — the baselines,
+// the DRL agent, the proxy's control loop — sees exactly this struct.
+//
+// Cost per request (measured by `edgecache-bench compare --features off|on`):
+//  * always: one 64-bit hash (splitmix finaliser), a HyperLogLog register
+//    update, a handful of counter/Welford updates — a few ns;
+//  * for the sampled fraction R of requests (hash below R): one access to
+//    each shadow cache (|policies| x |grid| caches of capacity x R), a
+//    per-window count update and a reuse-distance lookup.
+// Memory: shadow caches hold ~R of the working set each; the reuse map holds
+// every sampled key ever seen (R x objects entries).
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include <absl/container/flat_hash_map.h>
+
+#include "cachelib/cache.h"
+#include "cachelib/cost_model.h"
+#include "cachelib/policy.h"
+#include "cachelib/request.h"
+
+namespace edgecache::cachelib {
+
+// Reuse distance (in requests, full scale) histogram: bucket b counts
+// distances in [2^b, 2^(b+1)); the last bucket counts first accesses (cold).
+inline constexpr std::size_t kReuseBuckets = 24;
+
+struct WindowConfig {
+  std::uint64_t requests = 10'000;  // window length in requests (when seconds == 0)
+  double seconds = 0.0;             // window length in trace seconds; > 0 overrides requests
+  double samplingRate = 0.01;       // fraction of keys fed to shadow caches / sampled features
+  std::vector<std::uint64_t> capacityGrid;  // what-if capacities (full-scale bytes), ascending
+  std::vector<PolicyId> shadowPolicies;     // what-if policies; empty = every online policy
+};
+
+// A geometric grid of `points` capacities from floor to ceiling (inclusive).
+std::vector<std::uint64_t> geometricGrid(std::uint64_t floorBytes, std::uint64_t ceilingBytes, std::size_t points);
+
+struct WindowFeatures {
+  std::int64_t index = -1;          // window number; -1 = no window observed yet
+  double startSeconds = 0.0;
+  double durationSeconds = 0.0;
+  // Observed on the real cache, exact.
+  std::uint64_t requests = 0;
+  std::uint64_t bytes = 0;
+  std::uint64_t hits = 0;
+  std::uint64_t byteHits = 0;
+  double meanObjectBytes = 0.0;     // over requests
+  double varObjectBytes = 0.0;
+  double requestsPerSecond = 0.0;   // 0 when the window has no duration
+  // Estimated: unique objects by HyperLogLog over all requests (~3% error);
+  // the rest from the sampled keys.
+  double uniqueObjects = 0.0;
+  double oneHitWonderFraction = 0.0;  // of sampled objects requested once in the window
+  double popularitySkew = 0.0;        // Zipf alpha estimate (log-log rank/frequency slope)
+  std::array<double, kReuseBuckets> reuseHistogram{};  // fractions of sampled requests
+  // What-if estimates: index [p * capacities.size() + c].
+  std::vector<PolicyId> policies;
+  std::vector<std::uint64_t> capacities;
+  std::vector<double> hitRatio;
+  std::vector<double> byteHitRatio;
+  std::uint64_t sampledRequests = 0;
+  // Controller state and the cost of this window.
+  std::uint64_t capacityBytes = 0;
+  PolicyId policy = 0;
+  CostBreakdown cost;
+
+  double hitRatioObserved() const noexcept { return requests ? double(hits) / double(requests) : 0.0; }
+  double byteHitRatioObserved() const noexcept { return bytes ? double(byteHits) / double(bytes) : 0.0; }
+  // Estimated byte hit ratio of (policy index, capacity) by linear
+  // interpolation on the grid (clamped at its ends).
+  double estimateByteHitRatio(std::size_t policyIndex, double capacityBytes) const noexcept;
+  double estimateHitRatio(std::size_t policyIndex, double capacityBytes) const noexcept;
+  // Index in `policies` of a policy id, or -1.
+  int policyIndex(PolicyId id) const noexcept;
+};
+
+// 64-bit finaliser (splitmix64) used for sampling decisions: keys that are
+// already hashes stay uniform, small integer keys get spread.
+inline std::uint64_t mixKey(std::uint64_t key) noexcept {
+  key += 0x9e3779b97f4a7c15ull;
+  key = (key ^ (key >> 30)) * 0xbf58476d1ce4e5b9ull;
+  key = (key ^ (key >> 27)) * 0x94d049bb133111ebull;
+  return key ^ (key >> 31);
+}
+
+class WindowFeatureTracker {
+ public:
+  explicit WindowFeatureTracker(const WindowConfig& config);
+
+  // One request, after the real cache answered; `index` is its position in
+  // the trace (for reuse distances). noexcept; amortised O(1) plus the
+  // sampled shadow accesses.
+  void observe(const Request& request, bool hit, std::uint64_t index) noexcept;
+  // Ends the window: returns its features and starts the next one. Shadow
+  // caches keep their contents across windows (they model a warm cache).
+  WindowFeatures close(double startSeconds, double endSeconds, std::uint64_t capacityBytes, PolicyId policy);
+
+  const WindowConfig& config() const noexcept { return config_; }
+
+ private:
+  static constexpr std::size_t kShadowBatch = 512;
+  void flushShadows() noexcept;
+
+  WindowConfig config_;
+  double effectiveRate_;           // sampleThreshold_ / 2^24
+  std::uint64_t sampleThreshold_;  // sample iff mixKey(key) >> 40 < threshold (24-bit)
+  std::vector<std::unique_ptr<Cache>> shadows_;  // [p * grid + c]
+  std::vector<Request> pending_;                  // sampled requests not yet fed to the shadows
+  // Window counters.
+  std::uint64_t requests_ = 0, bytes_ = 0, hits_ = 0, byteHits_ = 0, sampled_ = 0;
+  double sizeMean_ = 0.0, sizeM2_ = 0.0;
+  std::array<std::uint8_t, 1024> hll_{};
+  absl::flat_hash_map<std::uint64_t, std::uint32_t> windowCounts_;  // sampled key -> requests this window
+  absl::flat_hash_map<std::uint64_t, std::uint64_t> lastSeen_;      // sampled key -> last index
+  std::array<std::uint64_t, kReuseBuckets> reuse_{};
+  std::int64_t windowIndex_ = 0;
+};
+
+}  // namespace edgecache::cachelib

@@ -1,0 +1,164 @@
+// Each controller on a crafted trace where the right move is known.
+
+#include <doctest/doctest.h>
+
+#include <numeric>
+#include <random>
+
+#include "cachelib/controllers/controller_factory.h"
+#include "cachelib/controllers/static_controller.h"
+#include "cachelib/policy_registry.h"
+#include "cachelib/windowed_replay.h"
+#include "traces/synthetic.h"
+
+using namespace edgecache;
+using namespace edgecache::cachelib;
+
+namespace {
+
+std::unique_ptr<Controller> make(const std::string& spec) {
+  auto c = makeController(spec);
+  REQUIRE_MESSAGE(c.isOk(), c.message());
+  return std::move(c.value());
+}
+
+PolicyId idOf(const char* name) { return findPolicy(name)->id; }
+
+// A request every `gapSeconds`, key and size given.
+void add(std::vector<Request>& out, std::uint64_t key, std::uint64_t size, double gapSeconds = 0.01) {
+  Request r;
+  r.key = key;
+  r.sizeBytes = size;
+  r.timeSeconds = out.empty() ? 0.0 : out.back().timeSeconds + gapSeconds;
+  out.push_back(r);
+}
+
+ReplayEnvConfig envFor(std::uint64_t floor, std::uint64_t ceiling, std::uint64_t window, std::size_t gridPoints) {
+  ReplayEnvConfig env;
+  env.context.floorBytes = floor;
+  env.context.ceilingBytes = ceiling;
+  env.context.window.requests = window;
+  env.context.window.samplingRate = 1.0;
+  env.context.window.capacityGrid = geometricGrid(floor, ceiling, gridPoints);
+  return env;
+}
+
+}  // namespace
+
+TEST_CASE("factory: specs build the named controllers, bad specs are explained") {
+  CHECK(make("static:lru:1GiB")->name() == "static:lru:1GiB");
+  CHECK(make("size-only")->name() == "size-only:lru");
+  CHECK(make("size-only:s3fifo")->name() == "size-only:s3fifo");
+  CHECK(make("joint-greedy")->name() == "joint-greedy");
+  CHECK(make("oracle")->name() == "oracle");
+  for (const char* bad : {"", "static:lru", "static:nope:1GiB", "static:lru:huge", "size-only:belady", "strategy-only:x",
+                          "drl-nope", "oracle:1"}) {
+    CAPTURE(bad);
+    auto c = makeController(bad);
+    CHECK_FALSE(c.isOk());
+    CHECK(c.message().find("accepted:") != std::string::npos);
+  }
+}
+
+TEST_CASE("windowed replay: window costs add up, resizes are charged, decisions are clamped") {
+  std::vector<Request> reqs;
+  for (int i = 0; i < 10'000; ++i) add(reqs, std::uint64_t(i % 300), 1000, 0.1);
+  ReplayEnvConfig env = envFor(10'000, 1'000'000, 1000, 4);
+  env.context.prices.dollarsPerResize = 0.25;
+  WindowedReplay replay(reqs, env);
+  double sum = 0;
+  int steps = 0;
+  while (!replay.done()) {
+    // Alternate between two capacities, one of them out of range.
+    const Decision d{steps % 2 == 0 ? 50'000u : 5'000'000u, 0};
+    const WindowRecord w = replay.step(d);
+    CHECK(w.decision.capacityBytes == (steps % 2 == 0 ? 50'000u : 1'000'000u));
+    CHECK(w.requests == 1000);
+    sum += w.cost.total();
+    ++steps;
+  }
+  CHECK(steps == 10);
+  CHECK(replay.meter().resizes() == 9);  // the first decision is provisioning, not a change
+  CHECK(replay.meter().cost(env.context.prices).total() == doctest::Approx(sum));
+  CHECK(replay.meter().cost(env.context.prices).resize == doctest::Approx(9 * 0.25));
+}
+
+TEST_CASE("windows by trace seconds") {
+  std::vector<Request> reqs;
+  for (int i = 0; i < 1000; ++i) add(reqs, std::uint64_t(i), 1, 0.5);  // 500 s of trace
+  ReplayEnvConfig env = envFor(1, 100, 0, 2);
+  env.context.window.seconds = 60;
+  WindowedReplay replay(reqs, env);
+  std::vector<std::uint64_t> sizes;
+  while (!replay.done()) sizes.push_back(replay.step(Decision{10, 0}).requests);
+  CHECK(sizes.size() == 9);  // 8 full minutes and a 20 s tail
+  CHECK(sizes.front() == 120);
+  CHECK(std::accumulate(sizes.begin(), sizes.end(), std::uint64_t{0}) == 1000);
+}
+
+TEST_CASE("size-only grows the cache when egress is expensive and shrinks it when it is cheap") {
+  traces::SyntheticConfig cfg;
+  cfg.requests = 100'000;
+  cfg.objects = 5'000;
+  cfg.sizeModel = traces::SizeModel::kFixedChunk;
+  cfg.chunkBytes = 100'000;
+  cfg.meanRequestsPerSecond = 100;
+  cfg.rateAmplitude = 0;
+  const auto reqs = traces::generateSynthetic(cfg);
+  ReplayEnvConfig env = envFor(5'000'000, 500'000'000, 5000, 10);
+  auto meanCapacity = [&](double egressPrice) {
+    env.context.prices.dollarsPerGbEgress = egressPrice;
+    auto c = make("size-only");
+    return runControlled(reqs, *c, env).meanCapacityBytes;
+  };
+  const double cheap = meanCapacity(0.000001);
+  const double expensive = meanCapacity(0.5);
+  MESSAGE("mean capacity: cheap egress " << cheap << " B, expensive egress " << expensive << " B");
+  CHECK(cheap < 20e6);
+  CHECK(expensive > 300e6);
+}
+
+TEST_CASE("strategy-only leaves LRU when a scan phase starts") {
+  // Phase 1: a hot set of 100 unit objects. Phase 2: every hot request is
+  // followed by a never-repeated scan key, which flushes LRU but not the
+  // scan-resistant policies.
+  std::vector<Request> reqs;
+  std::mt19937_64 rng(3);
+  for (int i = 0; i < 20'000; ++i) add(reqs, rng() % 100, 1);
+  std::uint64_t scanKey = 1'000'000;
+  for (int i = 0; i < 40'000; ++i) {
+    add(reqs, rng() % 100, 1);
+    add(reqs, scanKey++, 1);
+  }
+  ReplayEnvConfig env = envFor(100, 200, 2000, 5);
+  for (const char* mode : {"greedy", "experts"}) {
+    CAPTURE(mode);
+    auto c = make(std::string("strategy-only:") + mode + ":150");
+    const ControlledResult r = runControlled(reqs, *c, env);
+    REQUIRE(r.windows.size() == 50);
+    CHECK(r.windows[5].decision.policy == idOf("lru"));  // nothing to gain in phase 1
+    const PolicyId late = r.windows.back().decision.policy;
+    CHECK(late != idOf("lru"));
+    CHECK(late != idOf("fifo"));
+    // And it pays off against staying on LRU.
+    StaticController lru(Decision{150, idOf("lru")});
+    CHECK(r.stats.hits > runControlled(reqs, lru, env).stats.hits);
+  }
+}
+
+TEST_CASE("joint-greedy and the oracle follow a phase change in working-set size") {
+  // Phase 1: 50 hot objects of 1 MB; phase 2: 2000 hot objects of 1 MB.
+  std::vector<Request> reqs;
+  std::mt19937_64 rng(5);
+  for (int i = 0; i < 30'000; ++i) add(reqs, rng() % 50, 1'000'000);
+  for (int i = 0; i < 60'000; ++i) add(reqs, 1000 + rng() % 2000, 1'000'000);
+  ReplayEnvConfig env = envFor(10'000'000, 8'000'000'000, 5000, 16);
+  for (const char* spec : {"joint-greedy", "oracle"}) {
+    CAPTURE(spec);
+    auto c = make(spec);
+    const ControlledResult r = runControlled(reqs, *c, env);
+    REQUIRE(r.windows.size() == 18);
+    CHECK(r.windows[4].decision.capacityBytes < 500'000'000);      // late phase 1: small is enough
+    CHECK(r.windows.back().decision.capacityBytes >= 2'000'000'000);  // late phase 2: holds the new hot set
+  }
+}

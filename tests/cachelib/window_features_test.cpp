@@ -1,0 +1,113 @@
+#include "cachelib/window_features.h"
+
+#include <doctest/doctest.h>
+
+#include "cachelib/policy_registry.h"
+#include "cachelib/shadow_accuracy.h"
+#include "tests/cachelib/cache_test_util.h"
+#include "tests/test_support.h"
+#include "traces/synthetic.h"
+#include "traces/trace_reader.h"
+
+using namespace edgecache;
+using namespace edgecache::cachelib;
+using testutil::req;
+
+TEST_CASE("geometric grid spans floor to ceiling, ascending") {
+  const auto g = geometricGrid(100, 1'000'000, 5);
+  REQUIRE(g.size() == 5);
+  CHECK(g.front() == 100);
+  CHECK(g.back() == 1'000'000);
+  CHECK(g[2] == 10'000);
+  for (std::size_t i = 1; i < g.size(); ++i) CHECK(g[i] > g[i - 1]);
+  CHECK(geometricGrid(5, 5, 4) == std::vector<std::uint64_t>{5});
+}
+
+TEST_CASE("exact window counters, one-hit wonders, sizes and reuse distances") {
+  WindowConfig wc;
+  wc.samplingRate = 1.0;  // every key sampled: sampled features are exact
+  wc.capacityGrid = {100};
+  WindowFeatureTracker t(wc);
+  // keys 1,2,1,3: sizes 10,20,10,30; hits on the third request only.
+  t.observe(req(1, 10), false, 0);
+  t.observe(req(2, 20), false, 1);
+  t.observe(req(1, 10), true, 2);
+  t.observe(req(3, 30), false, 3);
+  const WindowFeatures f = t.close(10.0, 12.0, 100, 0);
+  CHECK(f.index == 0);
+  CHECK(f.requests == 4);
+  CHECK(f.bytes == 70);
+  CHECK(f.hits == 1);
+  CHECK(f.byteHits == 10);
+  CHECK(f.durationSeconds == 2.0);
+  CHECK(f.requestsPerSecond == 2.0);
+  CHECK(f.meanObjectBytes == doctest::Approx(17.5));
+  CHECK(f.varObjectBytes == doctest::Approx(91.6667).epsilon(1e-4));
+  CHECK(f.uniqueObjects == doctest::Approx(3.0).epsilon(0.01));
+  CHECK(f.oneHitWonderFraction == doctest::Approx(2.0 / 3.0));
+  // Three first accesses (cold bucket) and one reuse at distance 2: bucket [2,4).
+  CHECK(f.reuseHistogram[kReuseBuckets - 1] == doctest::Approx(0.75));
+  CHECK(f.reuseHistogram[1] == doctest::Approx(0.25));
+  // The shadow caches saw the same requests: one hit out of four for every policy.
+  REQUIRE(f.policies.size() == onlinePolicies().size());
+  for (std::size_t p = 0; p < f.policies.size(); ++p) CHECK(f.hitRatio[p] == doctest::Approx(0.25));
+  // The next window starts from zero but the reuse map and shadows stay warm.
+  t.observe(req(2, 20), false, 4);
+  const WindowFeatures g = t.close(12.0, 13.0, 100, 0);
+  CHECK(g.index == 1);
+  CHECK(g.requests == 1);
+  CHECK(g.reuseHistogram[1] == doctest::Approx(1.0));  // distance 3
+  CHECK(g.hitRatio[0] == doctest::Approx(1.0));        // warm shadow hit
+}
+
+TEST_CASE("interpolated estimates on the grid") {
+  WindowFeatures f;
+  f.policies = {0};
+  f.capacities = {100, 200};
+  f.byteHitRatio = {0.2, 0.6};
+  f.hitRatio = {0.1, 0.5};
+  CHECK(f.estimateByteHitRatio(0, 150) == doctest::Approx(0.4));
+  CHECK(f.estimateByteHitRatio(0, 50) == doctest::Approx(0.2));   // clamped
+  CHECK(f.estimateByteHitRatio(0, 500) == doctest::Approx(0.6));  // clamped
+  CHECK(f.estimateHitRatio(0, 125) == doctest::Approx(0.2));
+  CHECK(f.policyIndex(0) == 0);
+  CHECK(f.policyIndex(5) == -1);
+}
+
+TEST_CASE("popularity skew estimate tracks the Zipf exponent") {
+  for (double alpha : {0.6, 1.0}) {
+    CAPTURE(alpha);
+    traces::SyntheticConfig cfg;
+    cfg.requests = 200'000;
+    cfg.objects = 20'000;
+    cfg.zipfAlpha = alpha;
+    cfg.sizeModel = traces::SizeModel::kUnit;
+    const auto reqs = traces::generateSynthetic(cfg);
+    WindowConfig wc;
+    wc.samplingRate = 1.0;
+    WindowFeatureTracker t(wc);
+    for (std::size_t i = 0; i < reqs.size(); ++i) t.observe(reqs[i], false, i);
+    const WindowFeatures f = t.close(0, 1, 0, 0);
+    CHECK(f.popularitySkew == doctest::Approx(alpha).epsilon(0.2));
+    CHECK(f.uniqueObjects == doctest::Approx(double(traces::workingSet(reqs).objects)).epsilon(0.08));
+  }
+}
+
+TEST_CASE("shadow estimates match exact simulation on a shared trace" * doctest::timeout(120)) {
+  const std::string path = edgecache::testing::sharedTrace("cloudPhysicsIO.oracleGeneral.bin");
+  if (path.empty()) return;
+  auto trace = traces::readTrace(path);
+  REQUIRE(trace.isOk());
+  std::vector<PolicyId> policies;
+  for (const auto& p : onlinePolicies()) policies.push_back(p.id);
+  const auto ws = traces::workingSet(trace->requests).bytes;
+  const std::vector<std::uint64_t> sizes = {ws / 100, ws / 20, ws / 10, ws / 5, ws / 2};
+  auto acc = measureShadowAccuracy(trace->requests, policies, sizes, 0.1);
+  REQUIRE(acc.isOk());
+  MESSAGE("sampling 0.1: mean |error| " << acc->meanAbsError << ", max " << acc->maxAbsError << ", byte "
+                                        << acc->meanAbsByteError);
+  // Measured 0.003 mean / 0.011 max / 0.009 byte (bench/RESULTS.md); bounds leave room for policy tweaks.
+  CHECK(acc->meanAbsError < 0.02);
+  CHECK(acc->maxAbsError < 0.05);
+  CHECK(acc->meanAbsByteError < 0.03);
+}
