@@ -8,8 +8,9 @@
 namespace edgecache::cachelib {
 
 std::string StrategyOnlyController::name() const {
-  return std::string(options_.mode == Mode::kGreedy ? "strategy-only:greedy" : "strategy-only:experts") + ":" +
-         formatByteSize(current_.capacityBytes);
+  // The capacity is part of the name only when the user chose it.
+  const std::string base = options_.mode == Mode::kGreedy ? "strategy-only:greedy" : "strategy-only:experts";
+  return options_.capacityBytes ? base + ":" + formatByteSize(options_.capacityBytes) : base;
 }
 
 Decision StrategyOnlyController::start(const ControlContext& context) {
