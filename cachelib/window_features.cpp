@@ -79,10 +79,8 @@ void WindowFeatureTracker::observe(const Request& r, bool hit, std::uint64_t ind
     ++hits_;
     byteHits_ += r.sizeBytes;
   }
-  const double x = double(r.sizeBytes);
-  const double delta = x - sizeMean_;
-  sizeMean_ += delta / double(requests_);
-  sizeM2_ += delta * (x - sizeMean_);
+  // Exact integer moments (no division on the per-request path).
+  sizeSquares_ += static_cast<unsigned __int128>(r.sizeBytes) * r.sizeBytes;
 
   const std::uint64_t h = mixKey(r.key);
   const std::size_t reg = h >> 54;  // top 10 bits
@@ -125,8 +123,14 @@ WindowFeatures WindowFeatureTracker::close(double startSeconds, double endSecond
   f.bytes = bytes_;
   f.hits = hits_;
   f.byteHits = byteHits_;
-  f.meanObjectBytes = sizeMean_;
-  f.varObjectBytes = requests_ > 1 ? sizeM2_ / double(requests_ - 1) : 0.0;
+  if (requests_ > 0) {
+    const double n = double(requests_);
+    const double mean = double(bytes_) / n;
+    const auto sq = static_cast<double>(static_cast<std::uint64_t>(sizeSquares_ >> 64)) * 18446744073709551616.0 +
+                    static_cast<double>(static_cast<std::uint64_t>(sizeSquares_));
+    f.meanObjectBytes = mean;
+    f.varObjectBytes = requests_ > 1 ? std::max(0.0, (sq - n * mean * mean) / (n - 1.0)) : 0.0;
+  }
   f.requestsPerSecond = f.durationSeconds > 0 ? double(requests_) / f.durationSeconds : 0.0;
 
   // HyperLogLog estimate with linear counting for small cardinalities.
@@ -188,7 +192,7 @@ WindowFeatures WindowFeatureTracker::close(double startSeconds, double endSecond
   f.policy = policy;
 
   requests_ = bytes_ = hits_ = byteHits_ = sampled_ = 0;
-  sizeMean_ = sizeM2_ = 0.0;
+  sizeSquares_ = 0;
   hll_.fill(0);
   windowCounts_.clear();
   reuse_.fill(0);

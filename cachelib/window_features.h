@@ -115,7 +115,7 @@ class WindowFeatureTracker {
   std::vector<Request> pending_;                  // sampled requests not yet fed to the shadows
   // Window counters.
   std::uint64_t requests_ = 0, bytes_ = 0, hits_ = 0, byteHits_ = 0, sampled_ = 0;
-  double sizeMean_ = 0.0, sizeM2_ = 0.0;
+  unsigned __int128 sizeSquares_ = 0;  // sum of squared request sizes
   std::array<std::uint8_t, 1024> hll_{};
   absl::flat_hash_map<std::uint64_t, std::uint32_t> windowCounts_;  // sampled key -> requests this window
   absl::flat_hash_map<std::uint64_t, std::uint64_t> lastSeen_;      // sampled key -> last index
