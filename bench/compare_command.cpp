@@ -13,6 +13,7 @@
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include "agent/agent_controllers.h"
 #include "bench/commands.h"
 #include "bench/plot.h"
 #include "bench/progress.h"
@@ -99,7 +100,8 @@ void runCompare(const CompareOptions& o) {
   if (specs.empty()) fail("--controllers: none given");
   std::vector<std::unique_ptr<cachelib::Controller>> controllers;
   for (const auto& spec : specs) {
-    auto c = cachelib::makeController(spec);
+    // The DRL agent's specs (drl, drl-frozen) are built agent-side.
+    auto c = agent::isAgentControllerSpec(spec) ? agent::makeAgentController(spec) : cachelib::makeController(spec);
     if (!c) fail(c.message());
     controllers.push_back(std::move(c.value()));
   }
@@ -210,7 +212,8 @@ void addCompareCommand(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "compare", "Replay a trace under several controllers (capacity + policy per window) and compare costs");
   addTraceOptions(*cmd, o->trace);
-  cmd->add_option("--controllers", o->controllers, "Comma-separated: " + cachelib::controllerSpecHelp())
+  cmd->add_option("--controllers", o->controllers,
+                  "Comma-separated: " + cachelib::controllerSpecHelp() + ", " + agent::agentControllerSpecHelp())
       ->capture_default_str();
   cmd->add_option("--window", o->window, "Decision window in requests")->capture_default_str();
   cmd->add_option("--window-seconds", o->windowSeconds, "Decision window in trace seconds (overrides --window)");

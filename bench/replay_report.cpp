@@ -29,12 +29,20 @@ void printReplayJson(std::FILE* out, const std::string& trace, const std::vector
   }
 }
 
+namespace {
+// "512MiB" when exact, otherwise rounded ("84.3 MiB") rather than 20 digits.
+std::string sizeLabel(std::uint64_t bytes) {
+  const std::string exact = cachelib::formatByteSize(bytes);
+  return exact.ends_with("iB") || bytes < 1024 ? exact : cachelib::humanBytes(double(bytes));
+}
+}  // namespace
+
 void printReplayTable(std::FILE* out, const std::vector<cachelib::ReplayResult>& results) {
   fmt::print(out, "{:<8} {:>12} {:>11} {:>11} {:>10} {:>10} {:>10}\n", "policy", "cache_size", "requests", "misses",
              "miss_ratio", "byte_miss", "Mreq/s");
   for (const auto& r : results) {
     fmt::print(out, "{:<8} {:>12} {:>11} {:>11} {:>10.4f} {:>10.4f} {:>10.1f}\n", cachelib::findPolicy(r.policy)->name,
-               cachelib::formatByteSize(r.cacheBytes), r.stats.requests, r.stats.misses(), r.missRatio(),
+               sizeLabel(r.cacheBytes), r.stats.requests, r.stats.misses(), r.missRatio(),
                r.byteMissRatio(), r.requestsPerSecond() / 1e6);
   }
 }

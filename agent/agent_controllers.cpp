@@ -1,0 +1,33 @@
+#include "agent/agent_controllers.h"
+
+#include "agent/drl_controller.h"
+
+namespace edgecache::agent {
+
+namespace {
+bool hasKind(const std::string& spec, const std::string& kind) {
+  return spec == kind || spec.rfind(kind + ":", 0) == 0;
+}
+}  // namespace
+
+bool isAgentControllerSpec(const std::string& spec) { return hasKind(spec, "drl") || hasKind(spec, "drl-frozen"); }
+
+std::string agentControllerSpecHelp() {
+  return "drl[:MODEL] (default model when omitted; no online fine-tuning yet: same as drl-frozen), "
+         "drl-frozen[:MODEL]";
+}
+
+cachelib::Result<std::unique_ptr<cachelib::Controller>> makeAgentController(const std::string& spec) {
+  using R = cachelib::Result<std::unique_ptr<cachelib::Controller>>;
+  if (!isAgentControllerSpec(spec)) return R::error("controller '" + spec + "': not an agent controller");
+  const bool frozen = hasKind(spec, "drl-frozen");
+  const std::string kind = frozen ? "drl-frozen" : "drl";
+  std::string path = spec.size() > kind.size() ? spec.substr(kind.size() + 1) : std::string();
+  if (spec.size() > kind.size() && path.empty()) return R::error("controller '" + spec + "': empty model path");
+  if (path.empty()) path = defaultModelPath();
+  auto c = DrlController::load(path, DrlController::Options{kind});
+  if (!c) return R::error("controller '" + spec + "': " + c.message());
+  return std::unique_ptr<cachelib::Controller>(std::move(c.value()));
+}
+
+}  // namespace edgecache::agent

@@ -1,0 +1,48 @@
+#include "agent/drl_controller.h"
+
+#include <filesystem>
+
+#include "agent/actor_critic.h"
+#include "agent/features.h"
+
+namespace edgecache::agent {
+
+std::string defaultModelPath() { return EDGECACHE_AGENT_DEFAULT_MODEL; }
+
+cachelib::Result<std::unique_ptr<DrlController>> DrlController::load(const std::string& modelPath, Options options) {
+  auto model = ActorCritic::load(modelPath);
+  if (!model) return model.status();
+  return std::make_unique<DrlController>(std::shared_ptr<const ActorCritic>(std::move(model.value())),
+                                         std::filesystem::path(modelPath).filename().string(), std::move(options));
+}
+
+DrlController::DrlController(std::shared_ptr<const ActorCritic> model, std::string modelName, Options options)
+    : model_(std::move(model)), modelName_(std::move(modelName)), options_(std::move(options)) {}
+
+DrlController::~DrlController() = default;
+
+std::string DrlController::name() const { return options_.label + ":" + modelName_; }
+
+cachelib::Decision DrlController::start(const cachelib::ControlContext& context) {
+  context_ = context;
+  encoder_ = std::make_unique<FeatureEncoder>(context, actionPolicyIds());
+  current_ = initialDecision(context);
+  return current_;
+}
+
+cachelib::Decision DrlController::decide(const cachelib::WindowFeatures& features) {
+  if (!encoder_) start(context_);
+  Observation obs;
+  encoder_->encode(features, obs);
+  auto out = model_->evaluate(obs);
+  if (!out) {
+    lastError_ = out.message();
+    return current_;
+  }
+  const Action a = deterministicAction(out.value());
+  const auto ids = actionPolicyIds();
+  current_ = cachelib::Decision{capacityFromAction(context_, a.capacityAction), ids.at(a.policyIndex)};
+  return current_;
+}
+
+}  // namespace edgecache::agent

@@ -1,0 +1,169 @@
+#include "agent/features.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "cachelib/policy_registry.h"
+
+namespace edgecache::agent {
+
+using cachelib::ControlContext;
+using cachelib::PolicyId;
+using cachelib::WindowFeatures;
+
+std::vector<PolicyId> actionPolicyIds() {
+  std::vector<PolicyId> ids;
+  for (const auto& p : cachelib::onlinePolicies()) ids.push_back(p.id);
+  return ids;
+}
+
+namespace {
+double logRange(const ControlContext& c) noexcept {
+  const double lo = double(std::max<std::uint64_t>(1, c.floorBytes));
+  const double hi = std::max(lo, double(c.ceilingBytes));
+  return std::log(hi / lo);
+}
+}  // namespace
+
+std::uint64_t capacityFromAction(const ControlContext& c, double u) noexcept {
+  const std::uint64_t lo = std::max<std::uint64_t>(1, c.floorBytes);
+  const std::uint64_t hi = std::max(lo, c.ceilingBytes);
+  if (!(u > 0.0)) return lo;  // also NaN
+  if (u >= 1.0) return hi;
+  const double bytes = double(lo) * std::exp(u * logRange(c));
+  return std::clamp<std::uint64_t>(static_cast<std::uint64_t>(std::llround(bytes)), lo, hi);
+}
+
+double actionFromCapacity(const ControlContext& c, double capacityBytes) noexcept {
+  const double range = logRange(c);
+  if (range <= 0.0 || !(capacityBytes > 0.0)) return 0.0;
+  return std::clamp(std::log(capacityBytes / double(std::max<std::uint64_t>(1, c.floorBytes))) / range, 0.0, 1.0);
+}
+
+cachelib::Decision initialDecision(const ControlContext& c) {
+  const auto ids = actionPolicyIds();
+  return cachelib::Decision{capacityFromAction(c, 0.5), ids.empty() ? PolicyId{0} : ids.front()};
+}
+
+FeatureEncoder::FeatureEncoder(const ControlContext& context, std::vector<PolicyId> policies)
+    : context_(context), policies_(std::move(policies)) {
+  for (std::size_t j = 0; j < kCostGridPoints; ++j)
+    gridBytes_[j] = double(capacityFromAction(context_, double(j) / double(kCostGridPoints - 1)));
+}
+
+void FeatureEncoder::encode(const WindowFeatures& f, Observation& out) {
+  const std::size_t k = policies_.size();
+  out.global.assign(kGlobalDims, 0.0f);
+  out.perPolicy.assign(k * kPerPolicyDims, 0.0f);
+  const auto& prices = context_.prices;
+  // All-miss egress of the window: the unit every cost is expressed in, so
+  // features do not depend on the traffic volume.
+  const double unit = std::max(cachelib::egressDollars(prices, double(f.bytes)), 1e-12);
+  const double seconds = f.durationSeconds;
+  const double currentAction = actionFromCapacity(context_, double(f.capacityBytes));
+  auto costOf = [&](int p, double capacity) {
+    const double missBytes = double(f.bytes) * (1.0 - f.estimateByteHitRatio(std::size_t(p), capacity));
+    return (cachelib::rentalDollars(prices, capacity, seconds) + cachelib::egressDollars(prices, missBytes)) / unit;
+  };
+  double bestCost = 1e300, bestAction = currentAction;
+  const bool haveWhatIf = f.requests > 0 && !f.policies.empty() && !f.capacities.empty();
+  for (std::size_t i = 0; i < k; ++i) {
+    float* row = out.perPolicy.data() + i * kPerPolicyDims;
+    int p = haveWhatIf ? f.policyIndex(policies_[i]) : -1;
+    // A policy without what-if estimates (shadowPolicies restricted) borrows
+    // the current policy's, else the first one's: neutral rather than zero.
+    if (p < 0 && haveWhatIf) p = std::max(0, f.policyIndex(f.policy));
+    double minCost = 0.0, argmin = currentAction, atCurrent = 0.0;
+    if (p >= 0) {
+      minCost = 1e300;
+      for (std::size_t j = 0; j < kCostGridPoints; ++j) {
+        const double c = costOf(p, gridBytes_[j]);
+        row[j] = float(c);
+        if (c < minCost) minCost = c, argmin = double(j) / double(kCostGridPoints - 1);
+      }
+      // Refine the minimum on a 4x finer grid: the action is continuous.
+      for (std::size_t j = 0; j <= 4 * (kCostGridPoints - 1); ++j) {
+        const double u = double(j) / double(4 * (kCostGridPoints - 1));
+        const double c = costOf(p, double(capacityFromAction(context_, u)));
+        if (c < minCost) minCost = c, argmin = u;
+      }
+      atCurrent = costOf(p, double(f.capacityBytes));
+      if (minCost < bestCost) bestCost = minCost, bestAction = argmin;
+    }
+    row[kCostGridPoints + 0] = float(minCost);
+    row[kCostGridPoints + 1] = float(argmin);
+    row[kCostGridPoints + 2] = float(atCurrent);
+    row[kCostGridPoints + 3] = policies_[i] == f.policy ? 1.0f : 0.0f;
+  }
+  if (!haveWhatIf) bestCost = 0.0;
+
+  const double bhr = f.byteHitRatioObserved();
+  float* g = out.global.data();
+  g[0] = float(currentAction);
+  g[1] = float(f.hitRatioObserved());
+  g[2] = float(bhr);
+  g[3] = float(f.cost.total() / unit);
+  g[4] = float(f.cost.rental / unit);
+  g[5] = float(f.cost.egress / unit);
+  g[6] = f.requests ? float(std::log(std::max(1.0, f.uniqueObjects) / double(f.requests))) : 0.0f;
+  g[7] = float(f.oneHitWonderFraction);
+  g[8] = float(f.popularitySkew);
+  g[9] = float(std::log1p(std::max(0.0, f.meanObjectBytes)));
+  g[10] = f.meanObjectBytes > 0 ? float(std::sqrt(std::max(0.0, f.varObjectBytes)) / f.meanObjectBytes) : 0.0f;
+  g[11] = havePrevious_ ? float(bhr - previousByteHitRatio_) : 0.0f;
+  g[12] = float(bestCost);
+  g[13] = havePrevious_ ? float(bestCost - previousBestCost_) : 0.0f;
+  g[14] = float(bestAction);
+  g[15] = float(logRange(context_));
+  for (std::size_t b = 0; b < cachelib::kReuseBuckets; ++b) g[16 + b] = float(f.reuseHistogram[b]);
+  for (float& v : out.global)
+    if (!std::isfinite(v)) v = 0.0f;
+  for (float& v : out.perPolicy)
+    if (!std::isfinite(v)) v = 0.0f;
+  havePrevious_ = true;
+  previousByteHitRatio_ = bhr;
+  previousBestCost_ = bestCost;
+}
+
+void RunningNorm::add(std::span<const float> row) noexcept {
+  if (row.size() != mean_.size()) return;
+  count_ += 1.0;
+  for (std::size_t i = 0; i < row.size(); ++i) {
+    const double d = double(row[i]) - mean_[i];
+    mean_[i] += d / count_;
+    m2_[i] += d * (double(row[i]) - mean_[i]);
+  }
+}
+
+std::vector<double> RunningNorm::variance() const {
+  std::vector<double> v(mean_.size(), 1.0);
+  if (count_ > 1.0)
+    for (std::size_t i = 0; i < v.size(); ++i) v[i] = m2_[i] / count_;
+  return v;
+}
+
+void RunningNorm::restore(double count, std::vector<double> mean, const std::vector<double>& variance) {
+  count_ = count;
+  mean_ = std::move(mean);
+  m2_.resize(mean_.size());
+  for (std::size_t i = 0; i < m2_.size(); ++i) m2_[i] = (i < variance.size() ? variance[i] : 1.0) * count_;
+}
+
+void RunningNorm::apply(std::span<float> values) const noexcept {
+  const std::size_t d = mean_.size();
+  if (d == 0) return;
+  const auto var = variance();
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const std::size_t j = i % d;
+    // Statistics rounded to float, as the model file stores them: a loaded
+    // model computes exactly what the trained one did.
+    const double mean = double(float(mean_[j]));
+    // Features that never varied (a constant range, a one-hot that stayed 0)
+    // keep unit scale instead of exploding.
+    const double sd = std::sqrt(std::max(double(float(var[j])), 1e-8));
+    const double z = sd < 1e-4 ? double(values[i]) - mean : (double(values[i]) - mean) / sd;
+    values[i] = float(std::clamp(z, -kClip, kClip));
+  }
+}
+
+}  // namespace edgecache::agent

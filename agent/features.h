@@ -1,0 +1,109 @@
+#pragma once
+// The DRL agent's view of a window: cachelib::WindowFeatures turned into two
+// fixed-size float vectors (no torch here), and the mapping between the
+// continuous capacity action and bytes.
+//
+// Layout (schema kFeatureSchema, version-pinned: a model file records it and
+// is refused by a build whose schema differs):
+//  * per-policy block, one row per online registry policy (K rows, registry id
+//    order), kPerPolicyDims floats each: the policy's estimated window cost at
+//    kCostGridPoints capacities spaced evenly in log-bytes from floor to
+//    ceiling (rental + egress from the what-if byte hit ratios, divided by
+//    the window's all-miss egress cost), its minimum, where the minimum lies
+//    (capacity action in [0, 1]), its estimated cost at the current capacity,
+//    and whether it is the current policy;
+//  * global block, kGlobalDims floats: the current capacity action, observed
+//    hit ratios, the window's actual cost split, traffic shape (unique
+//    objects per request, one-hit wonders, Zipf skew, object size spread, the
+//    reuse-distance histogram), window-to-window deltas, and the log size of
+//    the [floor, ceiling] range.
+// Every value is scale-free (ratios, fractions, logs of ratios), so one
+// model serves traces of any volume; the model's running normaliser then
+// standardises them.
+//
+// Thread safety: a FeatureEncoder is not synchronised (one per controller or
+// episode). Complexity: O(K x kCostGridPoints) interpolations per window.
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "cachelib/controller.h"
+
+namespace edgecache::agent {
+
+inline constexpr std::size_t kCostGridPoints = 12;
+inline constexpr std::size_t kPerPolicyDims = kCostGridPoints + 4;
+inline constexpr std::size_t kGlobalDims = 16 + cachelib::kReuseBuckets;
+// Names every feature in order; a model trained on another schema is refused.
+inline constexpr const char* kFeatureSchema =
+    "edgecache-drl-features/1;per_policy=cost@12 log-spaced capacities,min_cost,argmin_action,cost_at_current,"
+    "is_current;global=capacity_action,hit_ratio,byte_hit_ratio,cost,rental,egress,log_unique_per_request,"
+    "one_hit_wonders,zipf_skew,log_mean_size,size_cv,delta_byte_hit_ratio,best_est_cost,delta_best_est_cost,"
+    "greedy_argmin_action,log_range,reuse_histogram[24]";
+
+// One encoded window. perPolicy is row-major [K][kPerPolicyDims].
+struct Observation {
+  std::vector<float> global;
+  std::vector<float> perPolicy;
+};
+
+// The registry ids the categorical action indexes, in order (onlinePolicies()).
+std::vector<cachelib::PolicyId> actionPolicyIds();
+
+// Capacity action u in [0, 1] <-> bytes: floor * (ceiling / floor)^u, i.e.
+// linear in log-bytes. Results are clamped into [floor, ceiling] / [0, 1].
+std::uint64_t capacityFromAction(const cachelib::ControlContext& context, double u) noexcept;
+double actionFromCapacity(const cachelib::ControlContext& context, double capacityBytes) noexcept;
+
+// The decision before any window was observed (shared by the controller and
+// training so both see the same first window): the geometric middle of
+// [floor, ceiling] with the first online policy, as joint-greedy starts.
+cachelib::Decision initialDecision(const cachelib::ControlContext& context);
+
+class FeatureEncoder {
+ public:
+  FeatureEncoder(const cachelib::ControlContext& context, std::vector<cachelib::PolicyId> policies);
+  // Encodes `f` (the window that just ended; `f.capacityBytes`/`f.policy` are
+  // the decision that was in force). Remembers it for the next window's deltas.
+  void encode(const cachelib::WindowFeatures& f, Observation& out);
+  // Forgets the previous window (a new episode / start()).
+  void reset() noexcept { havePrevious_ = false; }
+  std::size_t policies() const noexcept { return policies_.size(); }
+
+ private:
+  cachelib::ControlContext context_;
+  std::vector<cachelib::PolicyId> policies_;
+  std::array<double, kCostGridPoints> gridBytes_{};
+  bool havePrevious_ = false;
+  double previousByteHitRatio_ = 0.0;
+  double previousBestCost_ = 0.0;
+};
+
+// Per-feature running mean/variance (Welford, in double), frozen into the
+// model file. apply() standardises and clips to +-kClip.
+class RunningNorm {
+ public:
+  static constexpr double kClip = 5.0;
+  explicit RunningNorm(std::size_t dims = 0) : count_(0), mean_(dims, 0.0), m2_(dims, 0.0) {}
+  // Adds one row of `dims` values.
+  void add(std::span<const float> row) noexcept;
+  // Standardises `values` in place; its length must be a multiple of dims
+  // (each row is standardised with the same statistics).
+  void apply(std::span<float> values) const noexcept;
+  std::size_t dims() const noexcept { return mean_.size(); }
+  double count() const noexcept { return count_; }
+  const std::vector<double>& mean() const noexcept { return mean_; }
+  std::vector<double> variance() const;
+  // Restores statistics saved with variance() (count > 0).
+  void restore(double count, std::vector<double> mean, const std::vector<double>& variance);
+
+ private:
+  double count_;
+  std::vector<double> mean_, m2_;
+};
+
+}  // namespace edgecache::agent

@@ -1,0 +1,286 @@
+#include "agent/model_file.h"
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+
+#include "agent/features.h"
+
+namespace edgecache::agent {
+
+using cachelib::Result;
+using cachelib::Status;
+
+namespace {
+
+constexpr char kMagic[16] = {'E', 'D', 'G', 'E', 'C', 'A', 'C', 'H', 'E', '-', 'D', 'R', 'L', '\n', 0, 0};
+constexpr std::uint32_t kMaxRank = 8;
+constexpr std::uint64_t kMaxHeaderBytes = 1 << 20;
+
+std::uint64_t fnv1a(const char* data, std::size_t n) noexcept {
+  std::uint64_t h = 0xcbf29ce484222325ull;
+  for (std::size_t i = 0; i < n; ++i) {
+    h ^= static_cast<unsigned char>(data[i]);
+    h *= 0x100000001b3ull;
+  }
+  return h;
+}
+
+template <typename T>
+void put(std::string& out, T v) {
+  char b[sizeof(T)];
+  std::memcpy(b, &v, sizeof(T));
+  out.append(b, sizeof(T));
+}
+
+std::string idsText(const std::vector<cachelib::PolicyId>& ids) {
+  std::string s;
+  for (auto id : ids) {
+    if (!s.empty()) s += ',';
+    s += std::to_string(id);
+  }
+  return s;
+}
+
+// Bounds-checked reader over the file bytes.
+class Reader {
+ public:
+  Reader(const std::string& bytes, std::size_t end) : bytes_(bytes), end_(end) {}
+  template <typename T>
+  bool get(T& v) {
+    if (end_ - pos_ < sizeof(T)) return false;
+    std::memcpy(&v, bytes_.data() + pos_, sizeof(T));
+    pos_ += sizeof(T);
+    return true;
+  }
+  bool getBytes(std::size_t n, std::string& out) {
+    if (end_ - pos_ < n) return false;
+    out.assign(bytes_.data() + pos_, n);
+    pos_ += n;
+    return true;
+  }
+  bool getFloats(std::size_t n, std::vector<float>& out) {
+    if (n > (end_ - pos_) / sizeof(float)) return false;
+    out.resize(n);
+    if (n) std::memcpy(out.data(), bytes_.data() + pos_, n * sizeof(float));
+    pos_ += n * sizeof(float);
+    return true;
+  }
+  std::size_t pos() const noexcept { return pos_; }
+
+ private:
+  const std::string& bytes_;
+  std::size_t end_;
+  std::size_t pos_ = 0;
+};
+
+}  // namespace
+
+std::string ModelArchitecture::describe() const {
+  return "global=" + std::to_string(globalDims) + ",per_policy=" + std::to_string(perPolicyDims) +
+         ",policies=" + std::to_string(policies) + ",trunk=" + std::to_string(trunkHidden) +
+         "x2,embed=" + std::to_string(embedDims) + ",head=" + std::to_string(headHidden);
+}
+
+Result<ModelArchitecture> ModelArchitecture::parse(const std::string& text) {
+  ModelArchitecture a;
+  std::map<std::string, std::uint32_t*> fields = {{"global", &a.globalDims},   {"per_policy", &a.perPolicyDims},
+                                                  {"policies", &a.policies},   {"trunk", &a.trunkHidden},
+                                                  {"embed", &a.embedDims},     {"head", &a.headHidden}};
+  std::stringstream ss(text);
+  std::string item;
+  std::size_t seen = 0;
+  while (std::getline(ss, item, ',')) {
+    const auto eq = item.find('=');
+    if (eq == std::string::npos) return Result<ModelArchitecture>::error("architecture: bad item '" + item + "'");
+    std::string key = item.substr(0, eq), value = item.substr(eq + 1);
+    if (key == "trunk") {
+      if (value.size() < 3 || value.substr(value.size() - 2) != "x2")
+        return Result<ModelArchitecture>::error("architecture: unsupported trunk '" + value + "'");
+      value.resize(value.size() - 2);
+    }
+    auto it = fields.find(key);
+    if (it == fields.end()) return Result<ModelArchitecture>::error("architecture: unknown field '" + key + "'");
+    try {
+      std::size_t used = 0;
+      const unsigned long v = std::stoul(value, &used);
+      if (used != value.size() || v == 0 || v > 65536) throw std::out_of_range("dims");
+      *it->second = static_cast<std::uint32_t>(v);
+    } catch (const std::exception&) {
+      return Result<ModelArchitecture>::error("architecture: bad value '" + item + "'");
+    }
+    ++seen;
+  }
+  if (seen != fields.size()) return Result<ModelArchitecture>::error("architecture: missing fields in '" + text + "'");
+  return a;
+}
+
+const NamedTensor* ModelFile::find(const std::string& name) const noexcept {
+  for (const auto& t : tensors)
+    if (t.name == name) return &t;
+  return nullptr;
+}
+
+std::string encodeModelFile(const ModelFile& m) {
+  std::string header = "architecture=" + m.architecture.describe() + "\nfeature_schema=" + m.featureSchema +
+                       "\npolicy_ids=" + idsText(m.policyIds) + "\n";
+  for (const auto& [k, v] : m.metadata) header += "meta." + k + "=" + v + "\n";
+  std::string out(kMagic, sizeof kMagic);
+  put<std::uint32_t>(out, m.formatVersion);
+  put<std::uint64_t>(out, header.size());
+  out += header;
+  put<std::uint32_t>(out, static_cast<std::uint32_t>(m.tensors.size()));
+  for (const auto& t : m.tensors) {
+    put<std::uint32_t>(out, static_cast<std::uint32_t>(t.name.size()));
+    out += t.name;
+    put<std::uint32_t>(out, static_cast<std::uint32_t>(t.shape.size()));
+    for (auto d : t.shape) put<std::int64_t>(out, d);
+    out.append(reinterpret_cast<const char*>(t.values.data()), t.values.size() * sizeof(float));
+  }
+  put<std::uint64_t>(out, fnv1a(out.data(), out.size()));
+  return out;
+}
+
+Status writeModelFile(const std::string& path, const ModelFile& model) {
+  const std::string bytes = encodeModelFile(model);
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) return Status::error(path + ": cannot write (" + std::strerror(errno) + ")");
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    if (!out.flush()) return Status::error(path + ": write failed (" + std::strerror(errno) + ")");
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) return Status::error(path + ": cannot rename " + tmp + " (" + ec.message() + ")");
+  return Status::ok();
+}
+
+Result<ModelFile> decodeModelFile(const std::string& bytes, const std::string& source) {
+  using R = Result<ModelFile>;
+  auto bad = [&](const std::string& why) { return R::error(source + ": " + why); };
+  if (bytes.size() < sizeof kMagic || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0)
+    return bad("not an edgecache DRL model file (bad magic)");
+  if (bytes.size() < sizeof kMagic + 4 + 8 + 4 + 8) return bad("truncated model file (" + std::to_string(bytes.size()) + " bytes)");
+  const std::size_t body = bytes.size() - 8;
+  Reader r(bytes, body);
+  std::string skip;
+  (void)r.getBytes(sizeof kMagic, skip);
+  ModelFile m;
+  (void)r.get(m.formatVersion);
+  if (m.formatVersion != kModelFormatVersion)
+    return bad("model format version " + std::to_string(m.formatVersion) + ", this build reads version " +
+               std::to_string(kModelFormatVersion));
+  std::uint64_t stored = 0;
+  std::memcpy(&stored, bytes.data() + body, 8);
+  if (stored != fnv1a(bytes.data(), body)) return bad("checksum mismatch: the model file is truncated or corrupt");
+
+  std::uint64_t headerLen = 0;
+  std::string header;
+  if (!r.get(headerLen) || headerLen > kMaxHeaderBytes || !r.getBytes(headerLen, header))
+    return bad("corrupt header length");
+  std::stringstream hs(header);
+  std::string line;
+  bool haveArch = false, haveSchema = false, haveIds = false;
+  while (std::getline(hs, line)) {
+    const auto eq = line.find('=');
+    if (eq == std::string::npos) return bad("corrupt header line '" + line.substr(0, 60) + "'");
+    const std::string key = line.substr(0, eq), value = line.substr(eq + 1);
+    if (key == "architecture") {
+      auto a = ModelArchitecture::parse(value);
+      if (!a) return bad(a.message());
+      m.architecture = a.value();
+      haveArch = true;
+    } else if (key == "feature_schema") {
+      m.featureSchema = value;
+      haveSchema = true;
+    } else if (key == "policy_ids") {
+      std::stringstream ids(value);
+      std::string id;
+      while (std::getline(ids, id, ',')) {
+        try {
+          m.policyIds.push_back(static_cast<cachelib::PolicyId>(std::stoul(id)));
+        } catch (const std::exception&) {
+          return bad("corrupt policy_ids '" + value + "'");
+        }
+      }
+      haveIds = true;
+    } else if (key.rfind("meta.", 0) == 0) {
+      m.metadata[key.substr(5)] = value;
+    } else {
+      return bad("unknown header field '" + key + "'");
+    }
+  }
+  if (!haveArch || !haveSchema || !haveIds) return bad("header lacks architecture, feature_schema or policy_ids");
+
+  std::uint32_t count = 0;
+  if (!r.get(count) || count > 4096) return bad("corrupt tensor count");
+  for (std::uint32_t i = 0; i < count; ++i) {
+    NamedTensor t;
+    std::uint32_t nameLen = 0, rank = 0;
+    if (!r.get(nameLen) || nameLen > 256 || !r.getBytes(nameLen, t.name) || !r.get(rank) || rank > kMaxRank)
+      return bad("corrupt tensor record " + std::to_string(i));
+    std::uint64_t n = 1;
+    for (std::uint32_t d = 0; d < rank; ++d) {
+      std::int64_t dim = 0;
+      if (!r.get(dim) || dim < 0 || dim > (1 << 24)) return bad("corrupt shape of tensor '" + t.name + "'");
+      t.shape.push_back(dim);
+      n *= std::uint64_t(dim);
+      if (n > (1u << 26)) return bad("tensor '" + t.name + "' is implausibly large");
+    }
+    if (!r.getFloats(n, t.values)) return bad("truncated data of tensor '" + t.name + "'");
+    m.tensors.push_back(std::move(t));
+  }
+  if (r.pos() != body) return bad(std::to_string(body - r.pos()) + " unexpected trailing bytes");
+  return m;
+}
+
+Result<ModelFile> readModelFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Result<ModelFile>::error(path + ": cannot open model file (" + std::strerror(errno) + ")");
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) return Result<ModelFile>::error(path + ": read error");
+  return decodeModelFile(bytes, path);
+}
+
+Status checkCompatible(const ModelFile& m, const std::string& source,
+                       const std::map<std::string, std::vector<std::int64_t>>& expected) {
+  auto bad = [&](const std::string& why) { return Status::error(source + ": " + why); };
+  if (m.featureSchema != kFeatureSchema)
+    return bad("feature schema '" + m.featureSchema.substr(0, 40) + "...' differs from this build's '" +
+               std::string(kFeatureSchema).substr(0, 40) + "...' (retrain the model)");
+  const auto ids = actionPolicyIds();
+  if (m.policyIds != ids)
+    return bad("model was trained for policy registry ids [" + idsText(m.policyIds) + "], this build has [" +
+               idsText(ids) + "] (retrain the model)");
+  const auto& a = m.architecture;
+  if (a.globalDims != kGlobalDims || a.perPolicyDims != kPerPolicyDims || a.policies != ids.size())
+    return bad("architecture " + a.describe() + " does not fit this build's features (global=" +
+               std::to_string(kGlobalDims) + ",per_policy=" + std::to_string(kPerPolicyDims) +
+               ",policies=" + std::to_string(ids.size()) + ")");
+  if (m.tensors.size() != expected.size())
+    return bad("architecture " + a.describe() + " expects " + std::to_string(expected.size()) + " tensors, file has " +
+               std::to_string(m.tensors.size()));
+  for (const auto& t : m.tensors) {
+    auto it = expected.find(t.name);
+    if (it == expected.end()) return bad("unexpected tensor '" + t.name + "' for architecture " + a.describe());
+    if (it->second != t.shape) {
+      auto dims = [](const std::vector<std::int64_t>& shape) {
+        std::string s;
+        for (auto d : shape) {
+          if (!s.empty()) s += 'x';
+          s += std::to_string(d);
+        }
+        return s;
+      };
+      const std::string got = dims(t.shape), want = dims(it->second);
+      return bad("tensor '" + t.name + "' has shape [" + got + "], architecture " + a.describe() + " needs [" + want +
+                 "]");
+    }
+  }
+  return Status::ok();
+}
+
+}  // namespace edgecache::agent
