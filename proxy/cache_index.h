@@ -1,0 +1,141 @@
+#pragma once
+// CacheIndex: the proxy's in-memory index of stored responses, built on the
+// SAME cachelib::Cache (and policy code) the simulator uses.
+//
+//  - cachelib::Cache decides residency: key = StoredObject::variantId,
+//    size = body bytes; its byte capacity is the proxy's cache capacity.
+//    Hot resize() and setPolicy() come from the control loop / admin API.
+//  - Beside it, a map variantId -> shared_ptr<const StoredObject> (metadata
+//    lives in memory, so a hit touches the store only to read the body) and
+//    primaryHash -> variants (Vary secondary keys, invalidation).
+//  - Eviction (policy, resize, invalidation, replacement) drops the index's
+//    reference; the body is erased from the BodyStore when the last reader
+//    releases it (StoredBody), so eviction never cuts a response short.
+//
+// Thread safety: every method is thread safe. One mutex guards the Cache and
+// the maps; it is held for O(1) work per request (O(evicted objects) for a
+// shrink, O(resident objects) for a policy switch). Store erases and
+// StoredObject destruction always happen after the mutex is released.
+// No exceptions beyond bad_alloc.
+//
+// FetchCollapser: request collapsing of concurrent misses for one key.
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "cachelib/cache.h"
+#include "proxy/body_store.h"
+#include "proxy/http_headers.h"
+#include "proxy/stored_object.h"
+
+namespace edgecache::proxy {
+
+struct CacheIndexConfig {
+  std::uint64_t capacityBytes = 1ull << 30;  // cachelib byte capacity
+  cachelib::PolicyId policy = 0;             // registry id (0 = lru)
+};
+
+struct CacheIndexSnapshot {
+  std::uint64_t capacityBytes = 0;
+  std::uint64_t usedBytes = 0;
+  std::uint64_t objects = 0;
+  cachelib::PolicyId policy = 0;
+  cachelib::CacheStats stats;
+};
+
+class CacheIndex {
+ public:
+  // Fails on an unknown policy id. `store` must outlive the index.
+  static Result<std::unique_ptr<CacheIndex>> create(const CacheIndexConfig& config, BodyStore& store);
+  CacheIndex(std::unique_ptr<cachelib::Cache> cache, BodyStore& store);
+  // Disarms body erasure first: shutting down keeps the store's contents.
+  ~CacheIndex();
+
+  struct RebuildStats {
+    std::uint64_t loaded = 0;   // objects indexed
+    std::uint64_t dropped = 0;  // corrupt / duplicate / not admitted, erased from the store
+  };
+  // Start-up: indexes every object of the store (BodyStore::forEach).
+  // Corrupt metadata, bodies whose size disagrees with it, and older
+  // duplicates of a variant are erased. Call before serving.
+  RebuildStats rebuild();
+
+  // The stored variant selected by the request's Vary-relevant headers, or
+  // null. A hit updates the policy (cachelib lookup). O(Vary fields).
+  std::shared_ptr<const StoredObject> find(std::string_view primaryKey, const HttpHeaders& requestHeaders,
+                                           double nowSeconds);
+
+  // A fresh store id for a new body (random, never 0).
+  std::uint64_t newStoreId() noexcept;
+  // The owner of a newly committed body: its release erases the body.
+  std::shared_ptr<StoredBody> adoptBody(std::uint64_t storeId);
+
+  // Admits a committed object (replacing the same variant). False when the
+  // cache cannot hold it (bigger than the capacity); its body is then erased
+  // once `object` is released.
+  bool insert(std::shared_ptr<const StoredObject> object, double nowSeconds);
+  // Swaps in updated metadata for a resident object with the same body (after
+  // a 304 merge). False if the variant is gone or holds another body.
+  bool replaceMetadata(std::shared_ptr<const StoredObject> updated);
+  // Removes every variant of a primary key; returns how many.
+  std::size_t invalidate(std::string_view primaryKey);
+  // Removes one variant whose body turned out corrupt (if still that body).
+  void dropCorrupt(const StoredObject& object);
+  // Removes everything; returns how many objects.
+  std::size_t purgeAll();
+
+  void resize(std::uint64_t capacityBytes);
+  Status setPolicy(cachelib::PolicyId policy);
+  CacheIndexSnapshot snapshot() const;
+  BodyStore& store() noexcept { return store_; }
+
+ private:
+  struct Primary {
+    std::vector<std::string> varyNames;  // of the most recently stored variant
+    std::vector<std::uint64_t> variants;
+  };
+  using Graveyard = std::vector<std::shared_ptr<const StoredObject>>;
+
+  // Requires mutex_. Moves the object out of the maps into graveyard_.
+  void forgetLocked(std::uint64_t variantId);
+  // Call with mutex_ NOT held: releases what eviction collected.
+  void buryOutsideLock(Graveyard& graveyard) noexcept;
+
+  BodyStore& store_;
+  std::shared_ptr<std::atomic<bool>> eraseArmed_ = std::make_shared<std::atomic<bool>>(true);
+  mutable std::mutex mutex_;
+  std::unique_ptr<cachelib::Cache> cache_;
+  std::unordered_map<std::uint64_t, std::shared_ptr<const StoredObject>> objects_;
+  std::unordered_map<std::uint64_t, Primary> primaries_;
+  Graveyard graveyard_;  // filled under mutex_, emptied outside it
+  std::atomic<std::uint64_t> idCounter_;
+};
+
+// Concurrent misses for one key collapse into one origin fetch: the first
+// caller leads, later ones register a notification that runs (on the
+// leader's thread, once) when the leader finishes. Waiters then look the key
+// up again. Thread safe; notifications run without the internal lock held.
+class FetchCollapser {
+ public:
+  using Notify = std::function<void()>;
+  // True: the caller leads and must call finish(key) exactly once.
+  // False: `notify` will be called once by finish(key).
+  bool joinOrLead(std::uint64_t key, Notify notify);
+  // Leads only when nobody does (background refresh); never waits.
+  bool tryLead(std::uint64_t key);
+  void finish(std::uint64_t key);
+  std::size_t inFlight() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::unordered_map<std::uint64_t, std::vector<Notify>> inFlight_;
+};
+
+}  // namespace edgecache::proxy

@@ -1,0 +1,161 @@
+#include "proxy/control_loop.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "cachelib/policy_registry.h"
+
+namespace edgecache::proxy {
+
+void AccessLog::record(const Access& access) noexcept {
+  std::lock_guard lock(mutex_);
+  if (pending_.size() >= kMaxPending) {
+    dropped_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  pending_.push_back(access);  // amortised; the vector keeps its capacity across drains
+}
+
+void AccessLog::drain(std::vector<Access>& out) noexcept {
+  out.clear();
+  std::lock_guard lock(mutex_);
+  pending_.swap(out);  // the request path gets back `out`'s (cleared) capacity
+}
+
+ControlLoop::ControlLoop(CacheIndex& index, AccessLog& log, std::unique_ptr<cachelib::Controller> controller,
+                         ControlLoopConfig config, DecisionListener listener)
+    : index_(index), log_(log), controller_(std::move(controller)), config_(config), listener_(std::move(listener)) {
+  context_.floorBytes = std::max<std::uint64_t>(1, config_.floorBytes);
+  context_.ceilingBytes = std::max(context_.floorBytes, config_.ceilingBytes);
+  context_.prices = config_.prices;
+  context_.window.requests = config_.windowRequests;
+  context_.window.seconds = 0.0;  // the loop closes windows by wall time itself
+  context_.window.samplingRate = config_.samplingRate;
+  context_.window.capacityGrid =
+      cachelib::geometricGrid(context_.floorBytes, context_.ceilingBytes, std::max<std::size_t>(2, config_.gridPoints));
+  tracker_ = std::make_unique<cachelib::WindowFeatureTracker>(context_.window);
+}
+
+ControlLoop::~ControlLoop() { stop(); }
+
+void ControlLoop::apply(const cachelib::Decision& d) {
+  const auto snap = index_.snapshot();
+  const std::uint64_t capacity = std::clamp(d.capacityBytes, context_.floorBytes, context_.ceilingBytes);
+  bool resized = false, switched = false;
+  if (capacity != snap.capacityBytes) {
+    index_.resize(capacity);
+    resized = true;
+  }
+  if (d.policy != snap.policy && cachelib::findPolicy(d.policy) != nullptr) {
+    switched = index_.setPolicy(d.policy).isOk();
+  }
+  std::lock_guard lock(mutex_);
+  if (resized) {
+    meter_.addResize();
+    ++status_.resizes;
+  }
+  if (switched) ++status_.policySwitches;
+  status_.lastDecision = cachelib::Decision{index_.snapshot().capacityBytes, index_.snapshot().policy};
+}
+
+void ControlLoop::start() {
+  const auto snap = index_.snapshot();
+  // A static decision below the floor (small test caches) lowers the floor
+  // rather than being clamped up.
+  context_.floorBytes = std::min(context_.floorBytes, std::max<std::uint64_t>(1, snap.capacityBytes));
+  const cachelib::Decision first = controller_->start(context_);
+  {
+    std::lock_guard lock(mutex_);
+    status_.controller = controller_->name();
+  }
+  apply(first);
+  {
+    std::lock_guard lock(mutex_);
+    // The first decision is the configuration, not a re-provisioning.
+    status_.resizes = 0;
+    status_.policySwitches = 0;
+    meter_ = cachelib::CostMeter{};
+  }
+  origin_ = windowStart_ = lastAccount_ = std::chrono::steady_clock::now();
+  thread_ = std::thread([this] { run(); });
+}
+
+void ControlLoop::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+ControlStatus ControlLoop::status() const {
+  std::lock_guard lock(mutex_);
+  ControlStatus s = status_;
+  s.cost = meter_.cost(config_.prices);
+  s.missBytes = meter_.missBytes();
+  s.meanCapacityBytes = meter_.meanCapacityBytes();
+  s.droppedRecords = log_.dropped();
+  return s;
+}
+
+void ControlLoop::accountTime() {
+  const auto now = std::chrono::steady_clock::now();
+  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(now - lastAccount_).count();
+  lastAccount_ = now;
+  const std::uint64_t capacity = index_.snapshot().capacityBytes;
+  std::lock_guard lock(mutex_);
+  meter_.holdCapacity(capacity, static_cast<std::uint64_t>(std::max<std::int64_t>(0, micros)));
+}
+
+void ControlLoop::run() {
+  std::vector<Access> batch;
+  for (;;) {
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait_for(lock, std::chrono::milliseconds(50), [this] { return stopping_; });
+      if (stopping_) return;
+    }
+    log_.drain(batch);
+    const auto now = std::chrono::steady_clock::now();
+    const double nowSeconds = std::chrono::duration<double>(now - origin_).count();
+    std::uint64_t missBytes = 0, hits = 0;
+    for (const Access& a : batch) {
+      const cachelib::Request r{nowSeconds, a.key, std::max<std::uint64_t>(1, a.sizeBytes), cachelib::kNoNextAccess};
+      tracker_->observe(r, a.hit, ++index_n_);
+      if (a.hit) {
+        ++hits;
+      } else {
+        missBytes += a.sizeBytes;
+      }
+    }
+    windowRequests_ += batch.size();
+    accountTime();
+    {
+      std::lock_guard lock(mutex_);
+      meter_.addMissBytes(missBytes);
+      status_.requests += batch.size();
+      status_.hits += hits;
+    }
+    const double windowAge = std::chrono::duration<double>(now - windowStart_).count();
+    const bool byCount = windowRequests_ >= config_.windowRequests;
+    const bool byTime = config_.windowSeconds > 0 && windowAge >= config_.windowSeconds;
+    if (!(byCount || byTime || forceClose_.exchange(false))) continue;
+
+    const auto snap = index_.snapshot();
+    cachelib::WindowFeatures features = tracker_->close(std::chrono::duration<double>(windowStart_ - origin_).count(),
+                                                        nowSeconds, snap.capacityBytes, snap.policy);
+    features.cost.rental = cachelib::rentalDollars(config_.prices, double(snap.capacityBytes), windowAge);
+    windowStart_ = now;
+    windowRequests_ = 0;
+    const cachelib::Decision d = controller_->decide(features);
+    apply(d);
+    {
+      std::lock_guard lock(mutex_);
+      ++status_.windows;
+    }
+    if (listener_) listener_(features, status().lastDecision);
+  }
+}
+
+}  // namespace edgecache::proxy

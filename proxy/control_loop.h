@@ -1,0 +1,120 @@
+#pragma once
+// The proxy's control loop: live traffic -> cachelib::WindowFeatureTracker
+// -> cachelib::Controller -> CacheIndex::resize / setPolicy, once per window
+// (N requests or T seconds, whichever first), plus live cost accounting
+// (rental = capacity x wall time, egress = missed bytes; cachelib::CostMeter).
+//
+// The request path never waits for the controller: request threads call
+// AccessLog::record (a short critical section appending 24 bytes to a
+// vector); the loop's own thread swaps the vector out every 50 ms and does
+// all feature work and decisions. If the loop falls behind, the log is
+// bounded (kMaxPending) and excess records are counted and dropped.
+//
+// Thread safety: AccessLog is thread safe; ControlLoop's public methods are
+// thread safe (status() takes a mutex the loop holds only briefly).
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "cachelib/controller.h"
+#include "cachelib/cost_model.h"
+#include "cachelib/window_features.h"
+#include "proxy/cache_index.h"
+
+namespace edgecache::proxy {
+
+struct Access {
+  std::uint64_t key = 0;        // variant id (or primary hash on a miss)
+  std::uint64_t sizeBytes = 0;  // body bytes served
+  bool hit = false;
+};
+
+class AccessLog {
+ public:
+  static constexpr std::size_t kMaxPending = 1 << 20;
+  void record(const Access& access) noexcept;
+  // Moves every pending record into `out` (cleared first).
+  void drain(std::vector<Access>& out) noexcept;
+  std::uint64_t dropped() const noexcept { return dropped_.load(std::memory_order_relaxed); }
+
+ private:
+  std::mutex mutex_;
+  std::vector<Access> pending_;
+  std::atomic<std::uint64_t> dropped_{0};
+};
+
+struct ControlLoopConfig {
+  std::uint64_t windowRequests = 10'000;  // close a window after this many requests
+  double windowSeconds = 60.0;            // ...or after this long (wall clock); <= 0: requests only
+  std::uint64_t floorBytes = 64ull << 20;
+  std::uint64_t ceilingBytes = 64ull << 30;
+  std::size_t gridPoints = 8;             // what-if capacities between floor and ceiling
+  double samplingRate = 0.05;             // shadow-cache sampling of keys
+  cachelib::CostPrices prices;
+};
+
+struct ControlStatus {
+  std::string controller;
+  std::int64_t windows = 0;          // windows closed so far
+  cachelib::Decision lastDecision;   // as applied
+  std::uint64_t requests = 0;        // observed since start
+  std::uint64_t hits = 0;
+  std::uint64_t missBytes = 0;       // egress so far
+  cachelib::CostBreakdown cost;      // since start
+  double meanCapacityBytes = 0.0;
+  std::uint64_t resizes = 0;
+  std::uint64_t policySwitches = 0;
+  std::uint64_t droppedRecords = 0;
+};
+
+class ControlLoop {
+ public:
+  // Called on the loop thread after each decision is applied.
+  using DecisionListener = std::function<void(const cachelib::WindowFeatures&, const cachelib::Decision&)>;
+
+  ControlLoop(CacheIndex& index, AccessLog& log, std::unique_ptr<cachelib::Controller> controller,
+              ControlLoopConfig config, DecisionListener listener = {});
+  ~ControlLoop();  // stops
+  // Calls controller->start() and applies its first decision, then starts
+  // the thread.
+  void start();
+  void stop();
+  ControlStatus status() const;
+  // Forces the current window to close on the next tick (tests, admin).
+  void closeWindowSoon() noexcept { forceClose_.store(true); }
+
+ private:
+  void run();
+  void apply(const cachelib::Decision& d);
+  void accountTime();
+
+  CacheIndex& index_;
+  AccessLog& log_;
+  std::unique_ptr<cachelib::Controller> controller_;
+  ControlLoopConfig config_;
+  DecisionListener listener_;
+  cachelib::ControlContext context_;
+  std::unique_ptr<cachelib::WindowFeatureTracker> tracker_;
+
+  mutable std::mutex mutex_;  // guards status_, meter_, stopping_
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::atomic<bool> forceClose_{false};
+  ControlStatus status_;
+  cachelib::CostMeter meter_;
+  std::thread thread_;
+
+  // Loop-thread state.
+  std::uint64_t index_n_ = 0;  // request index for reuse distances
+  std::uint64_t windowRequests_ = 0;
+  std::chrono::steady_clock::time_point windowStart_, lastAccount_, origin_;
+};
+
+}  // namespace edgecache::proxy

@@ -1,0 +1,133 @@
+// edgecache-proxy: wires config -> store -> index -> control loop -> server.
+// Exit codes: 0 clean shutdown (after SIGTERM/SIGINT drain), 1 runtime
+// failure at start-up (bind, store open), 2 bad command line / config.
+
+#include <cstdio>
+#include <variant>
+
+#include "cachelib/byte_size.h"
+#include "cachelib/controllers/controller_factory.h"
+#include "cachelib/policy_registry.h"
+#include "proxy/body_store.h"
+#include "proxy/cache_index.h"
+#include "proxy/control_loop.h"
+#include "proxy/admin_server.h"
+#include "proxy/metrics.h"
+#include "proxy/object_store_body_store.h"
+#include "proxy/proxy_admin.h"
+#include "proxy/proxy_config.h"
+#include "proxy/proxy_server.h"
+
+using namespace edgecache;
+
+namespace {
+
+// The RocksDB store (kept alive in `db`) behind the BodyStore seam, or an
+// in-memory store for "memory:".
+std::unique_ptr<proxy::BodyStore> openStore(const proxy::ProxyConfig& config, std::unique_ptr<store::ObjectStore>& db,
+                                            std::string& error) {
+  if (config.storeDir == "memory:") return proxy::makeMemoryBodyStore();
+  store::StoreOptions options;
+  options.path = config.storeDir;
+  auto opened = store::ObjectStore::open(options);
+  if (!opened) {
+    error = opened.message();
+    return nullptr;
+  }
+  db = std::move(opened).value();
+  return proxy::makeObjectStoreBodyStore(*db);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  auto parsed = proxy::parseCommandLine(argc, argv);
+  if (std::holds_alternative<int>(parsed)) return std::get<int>(parsed);
+  const proxy::ProxyConfig config = std::get<proxy::ProxyConfig>(std::move(parsed));
+
+  std::string error;
+  std::unique_ptr<store::ObjectStore> db;
+  auto store = openStore(config, db, error);
+  if (!store) {
+    std::fprintf(stderr, "edgecache-proxy: store %s: %s\n", config.storeDir.c_str(), error.c_str());
+    return 1;
+  }
+  const auto* policy = cachelib::findPolicy(config.policy);  // validated by parseCommandLine
+  auto index = proxy::CacheIndex::create({config.capacityBytes, policy->id}, *store);
+  if (!index) {
+    std::fprintf(stderr, "edgecache-proxy: cache: %s\n", index.message().c_str());
+    return 1;
+  }
+  const auto rebuilt = index.value()->rebuild();
+  std::fprintf(stderr, "edgecache-proxy: index rebuilt: %llu objects, %llu dropped\n",
+               static_cast<unsigned long long>(rebuilt.loaded), static_cast<unsigned long long>(rebuilt.dropped));
+
+  auto controller = cachelib::makeController(proxy::controllerSpec(config));
+  if (!controller) {
+    std::fprintf(stderr, "edgecache-proxy: controller: %s\n", controller.message().c_str());
+    return 2;
+  }
+  proxy::AccessLog accessLog;
+  proxy::ControlLoopConfig lc;
+  lc.windowRequests = config.windowRequests;
+  lc.windowSeconds = config.windowSeconds;
+  lc.floorBytes = config.floorBytes;
+  lc.ceilingBytes = config.ceilingBytes;
+  lc.prices = config.prices;
+  proxy::ControlLoop loop(*index.value(), accessLog, std::move(controller).value(), lc,
+                          [](const cachelib::WindowFeatures& f, const cachelib::Decision& d) {
+                            const auto* p = cachelib::findPolicy(d.policy);
+                            std::fprintf(stderr,
+                                         "edgecache-proxy: window %lld: %llu requests, hit ratio %.3f -> capacity %s, "
+                                         "policy %s\n",
+                                         static_cast<long long>(f.index), static_cast<unsigned long long>(f.requests),
+                                         f.hitRatioObserved(), cachelib::formatByteSize(d.capacityBytes).c_str(),
+                                         p ? std::string(p->name).c_str() : "?");
+                          });
+  loop.start();
+
+  proxy::ProxyServer server(config, *index.value(), &accessLog);
+  server.handleSignals();
+  if (auto s = server.start(); !s) {
+    std::fprintf(stderr, "edgecache-proxy: %s\n", s.message().c_str());
+    return 1;
+  }
+  std::fprintf(stderr, "edgecache-proxy: listening on %s, origin %s://%s, capacity %s, controller %s\n",
+               proxy::HostPort{config.listen.host, server.port()}.authority().c_str(), config.origin.scheme.c_str(),
+               config.origin.hostPort.authority().c_str(), cachelib::formatByteSize(config.capacityBytes).c_str(),
+               proxy::controllerSpec(config).c_str());
+  // Admin API + metrics (own port, own threads; talks to the data plane only
+  // through ProxyAdmin).
+  proxy::MetricsRegistry registry;
+  std::unique_ptr<proxy::ProxyAdmin> hooks;
+  std::unique_ptr<proxy::AdminServer> admin;
+  if (config.admin) {
+    auto created = proxy::ProxyAdmin::create(*index.value(), server, &loop, config.origin.hostPort.authority(),
+                                             registry);
+    if (!created) {
+      std::fprintf(stderr, "edgecache-proxy: metrics: %s\n", created.message().c_str());
+      server.beginDrain();
+      server.waitStopped();
+      return 1;
+    }
+    hooks = std::move(created).value();
+    proxy::AdminServerOptions ao;
+    ao.bindAddress = config.admin->host;
+    ao.port = config.admin->port;
+    ao.bearerToken = config.adminToken;
+    admin = std::make_unique<proxy::AdminServer>(*hooks, ao);
+    if (auto s = admin->start(); !s) {
+      std::fprintf(stderr, "edgecache-proxy: admin %s: %s\n", config.admin->authority().c_str(), s.message().c_str());
+      server.beginDrain();
+      server.waitStopped();
+      return 1;
+    }
+    std::fprintf(stderr, "edgecache-proxy: admin API on %s\n",
+                 proxy::HostPort{config.admin->host, admin->port()}.authority().c_str());
+  }
+  server.waitStopped();
+  if (admin) admin->stop();
+  loop.stop();
+  std::fprintf(stderr, "edgecache-proxy: stopped\n");
+  return 0;
+}

@@ -1,0 +1,289 @@
+#include "proxy/origin_client.h"
+
+#include <limits>
+
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+
+namespace edgecache::proxy {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using asio::ip::tcp;
+using boost::system::error_code;
+
+struct OriginConnection {
+  explicit OriginConnection(asio::any_io_executor ex) : socket(std::move(ex)) {}
+  tcp::socket socket;
+  beast::flat_buffer buffer;
+};
+
+namespace {
+
+// A deadline for socket operations run from one coroutine: when it fires it
+// cancels the socket, so the pending operation completes with
+// operation_aborted and the caller reports a timeout. The timer runs on the
+// coroutine's executor (its strand), so the handler never races the
+// coroutine. A generation number makes a late handler of an earlier arm()
+// harmless.
+class Deadline {
+ public:
+  explicit Deadline(asio::any_io_executor ex) : timer_(std::move(ex)), state_(std::make_shared<State>()) {}
+  ~Deadline() { disarm(); }
+  void arm(tcp::socket& socket, std::chrono::milliseconds after) {
+    state_->socket = &socket;
+    state_->fired = false;
+    const std::uint64_t gen = ++state_->generation;
+    timer_.expires_after(after);
+    timer_.async_wait([st = state_, gen](error_code ec) {
+      if (ec || st->generation != gen || st->socket == nullptr) return;
+      st->fired = true;
+      error_code ignored;
+      st->socket->cancel(ignored);
+    });
+  }
+  // Returns whether it fired since arm().
+  bool disarm() {
+    ++state_->generation;
+    state_->socket = nullptr;
+    timer_.cancel();
+    return state_->fired;
+  }
+
+ private:
+  struct State {
+    tcp::socket* socket = nullptr;
+    bool fired = false;
+    std::uint64_t generation = 0;
+  };
+  asio::steady_timer timer_;
+  std::shared_ptr<State> state_;
+};
+
+bool isIdempotent(const std::string& m) {
+  return m == "GET" || m == "HEAD" || m == "OPTIONS" || m == "PUT" || m == "DELETE" || m == "TRACE";
+}
+
+OriginFailure classify(const error_code& ec, bool timedOut) {
+  if (timedOut) return OriginFailure::kTimeout;
+  if (ec == asio::error::eof || ec == http::error::end_of_stream || ec == http::error::partial_message ||
+      ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
+      ec == asio::error::connection_aborted || ec == asio::error::operation_aborted) {
+    return OriginFailure::kReset;
+  }
+  if (ec.category() == http::make_error_code(http::error::bad_version).category()) return OriginFailure::kProtocol;
+  return OriginFailure::kReset;
+}
+
+std::string serializeRequest(const OriginRequest& r) {
+  std::string out;
+  out.reserve(256 + r.body.size());
+  out += r.method;
+  out += ' ';
+  out += r.target;
+  out += " HTTP/1.1\r\n";
+  for (const auto& f : r.headers) {
+    if (equalsIgnoreCase(f.name, "content-length")) continue;
+    out += f.name;
+    out += ": ";
+    out += f.value;
+    out += "\r\n";
+  }
+  if (!r.body.empty() || r.method == "POST" || r.method == "PUT" || r.method == "PATCH") {
+    out += "Content-Length: " + std::to_string(r.body.size()) + "\r\n";
+  }
+  out += "\r\n";
+  out += r.body;
+  return out;
+}
+
+}  // namespace
+
+int gatewayStatusFor(OriginFailure failure) noexcept {
+  switch (failure) {
+    case OriginFailure::kNone: return 0;
+    case OriginFailure::kConnectTimeout:
+    case OriginFailure::kTimeout: return 504;
+    default: return 502;
+  }
+}
+
+const char* originFailureName(OriginFailure failure) noexcept {
+  switch (failure) {
+    case OriginFailure::kNone: return "none";
+    case OriginFailure::kConnectFailed: return "connect_failed";
+    case OriginFailure::kConnectTimeout: return "connect_timeout";
+    case OriginFailure::kTimeout: return "timeout";
+    case OriginFailure::kReset: return "reset";
+    case OriginFailure::kProtocol: return "protocol";
+  }
+  return "unknown";
+}
+
+OriginPool::OriginPool(OriginPoolConfig config) : config_(std::move(config)) {}
+OriginPool::~OriginPool() = default;
+
+std::unique_ptr<OriginConnection> OriginPool::takeIdle() {
+  std::lock_guard lock(mutex_);
+  if (idle_.empty()) return nullptr;
+  auto c = std::move(idle_.back());
+  idle_.pop_back();
+  return c;
+}
+
+void OriginPool::giveBack(std::unique_ptr<OriginConnection> connection) {
+  std::unique_ptr<OriginConnection> drop;
+  std::lock_guard lock(mutex_);
+  if (closed_ || idle_.size() >= config_.maxIdle) {
+    drop = std::move(connection);  // closed outside... (socket close is cheap)
+    return;
+  }
+  idle_.push_back(std::move(connection));
+}
+
+void OriginPool::close() {
+  std::vector<std::unique_ptr<OriginConnection>> drop;
+  std::lock_guard lock(mutex_);
+  closed_ = true;
+  drop.swap(idle_);
+}
+
+std::uint64_t OriginPool::connectsTotal() const noexcept {
+  std::lock_guard lock(mutex_);
+  return connects_;
+}
+void OriginPool::noteConnect() noexcept {
+  std::lock_guard lock(mutex_);
+  ++connects_;
+}
+
+struct OriginExchange::Parser {
+  http::response_parser<http::buffer_body> p;
+  std::unique_ptr<Deadline> deadline;
+  bool head = false;
+};
+
+OriginExchange::OriginExchange(OriginPool& pool) : pool_(pool) {}
+
+OriginExchange::~OriginExchange() {
+  if (parser_ && parser_->deadline) (void)parser_->deadline->disarm();
+  if (connection_ && !failed_ && parser_ && parser_->p.is_done() && parser_->p.keep_alive() &&
+      connection_->buffer.size() == 0) {
+    pool_.giveBack(std::move(connection_));
+  }
+}
+
+bool OriginExchange::bodyDone() const noexcept { return !parser_ || parser_->p.is_done(); }
+
+asio::awaitable<OriginFailure> OriginExchange::send(const OriginRequest& request) {
+  bool reused = false;
+  bool anyBytes = false;
+  OriginFailure f = co_await attempt(request, true, reused, anyBytes);
+  if (f != OriginFailure::kNone && reused && !anyBytes && f != OriginFailure::kTimeout &&
+      isIdempotent(request.method)) {
+    // The idle connection was closed by the origin meanwhile: one retry on a
+    // fresh connection.
+    f = co_await attempt(request, false, reused, anyBytes);
+  }
+  if (f != OriginFailure::kNone) failed_ = true;
+  co_return f;
+}
+
+asio::awaitable<OriginFailure> OriginExchange::attempt(const OriginRequest& request, bool allowReuse, bool& reused,
+                                                       bool& anyResponseBytes) {
+  auto ex = co_await asio::this_coro::executor;
+  const auto& cfg = pool_.config();
+  parser_ = std::make_unique<Parser>();
+  parser_->deadline = std::make_unique<Deadline>(ex);
+  parser_->head = request.method == "HEAD";
+  parser_->p.header_limit(cfg.maxResponseHeaderBytes);
+  // Not boost::none: Beast 1.74 compares the length against the empty
+  // optional and reports body_limit for every body.
+  parser_->p.body_limit(std::numeric_limits<std::uint64_t>::max());
+  if (parser_->head) parser_->p.skip(true);
+  anyResponseBytes = false;
+  reused = false;
+  connection_.reset();
+  if (allowReuse) connection_ = pool_.takeIdle();
+  error_code ec;
+  if (connection_) {
+    reused = true;
+    connection_->buffer.clear();
+  } else {
+    connection_ = std::make_unique<OriginConnection>(ex);
+    pool_.noteConnect();
+    parser_->deadline->arm(connection_->socket, cfg.connectTimeout);
+    co_await connection_->socket.async_connect(cfg.endpoint, asio::redirect_error(asio::use_awaitable, ec));
+    const bool fired = parser_->deadline->disarm();
+    if (ec || fired) {
+      connection_.reset();
+      co_return fired ? OriginFailure::kConnectTimeout : OriginFailure::kConnectFailed;
+    }
+    connection_->socket.set_option(tcp::no_delay(true), ec);
+  }
+  const std::string wire = serializeRequest(request);
+  parser_->deadline->arm(connection_->socket, cfg.responseTimeout);
+  co_await asio::async_write(connection_->socket, asio::buffer(wire), asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) {
+    const bool fired = parser_->deadline->disarm();
+    connection_.reset();
+    co_return classify(ec, fired);
+  }
+  co_await http::async_read_header(connection_->socket, connection_->buffer, parser_->p,
+                                   asio::redirect_error(asio::use_awaitable, ec));
+  const bool fired = parser_->deadline->disarm();
+  anyResponseBytes = parser_->p.got_some();
+  if (ec) {
+    connection_.reset();
+    if (fired) co_return OriginFailure::kTimeout;
+    if (anyResponseBytes && ec != http::error::end_of_stream && ec != asio::error::eof &&
+        ec != asio::error::connection_reset) {
+      co_return OriginFailure::kProtocol;
+    }
+    co_return OriginFailure::kReset;
+  }
+  const auto& msg = parser_->p.get();
+  status_ = static_cast<int>(msg.result_int());
+  headers_ = HttpHeaders{};
+  for (const auto& field : msg) {
+    headers_.add(std::string_view(field.name_string().data(), field.name_string().size()),
+                 std::string_view(field.value().data(), field.value().size()));
+  }
+  if (auto cl = parser_->p.content_length()) contentLength_ = *cl;
+  co_return OriginFailure::kNone;
+}
+
+asio::awaitable<OriginFailure> OriginExchange::readBody(char* out, std::size_t capacity, std::size_t& got) {
+  got = 0;
+  if (!parser_ || !connection_ || failed_) co_return OriginFailure::kReset;
+  if (parser_->p.is_done()) co_return OriginFailure::kNone;
+  auto& body = parser_->p.get().body();
+  body.data = out;
+  body.size = capacity;
+  error_code ec;
+  parser_->deadline->arm(connection_->socket, pool_.config().responseTimeout);
+  co_await http::async_read(connection_->socket, connection_->buffer, parser_->p,
+                            asio::redirect_error(asio::use_awaitable, ec));
+  const bool fired = parser_->deadline->disarm();
+  if (ec == http::error::need_buffer) ec = {};
+  got = capacity - body.size;
+  body.data = nullptr;
+  body.size = 0;
+  if (ec) {
+    failed_ = true;
+    connection_.reset();
+    co_return fired ? OriginFailure::kTimeout : classify(ec, false);
+  }
+  co_return OriginFailure::kNone;
+}
+
+}  // namespace edgecache::proxy

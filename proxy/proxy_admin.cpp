@@ -1,0 +1,203 @@
+#include "proxy/proxy_admin.h"
+
+#include <nlohmann/json.hpp>
+
+#include "cachelib/policy_registry.h"
+#include "proxy/cache_key.h"
+
+namespace edgecache::proxy {
+
+// Counters mirror monotonically increasing atomics: each sync adds the
+// delta since the previous sync.
+struct MirroredCounter {
+  Counter counter;
+  double last = 0.0;
+  void sync(double now) {
+    if (now > last) counter.inc(now - last);
+    last = now;
+  }
+};
+
+struct ProxyAdmin::Handles {
+  MirroredCounter hit, miss, revalidated, stale, pass, collapsed;
+  MirroredCounter originFetches, originErrors, clientErrors, stored, invalidations, refused;
+  MirroredCounter bytesFromOrigin, bytesToClients;
+  MirroredCounter windows, resizes, switches;
+  Gauge connections, capacity, used, objects, policyId;
+  Gauge costRental, costEgress, costResize, egressBytes;
+};
+
+cachelib::Result<std::unique_ptr<ProxyAdmin>> ProxyAdmin::create(CacheIndex& index, const ProxyServer& server,
+                                                                 const ControlLoop* loop,
+                                                                 std::string defaultAuthority,
+                                                                 MetricsRegistry& registry) {
+  auto h = std::make_unique<Handles>();
+  std::string error;
+  auto counterOf = [&](CounterFamily* f, std::initializer_list<std::string_view> labels, MirroredCounter& out) {
+    auto c = f->withLabels(labels);
+    if (!c) {
+      error = c.message();
+      return;
+    }
+    out.counter = c.value();
+  };
+  auto requests = registry.counterFamily("edgecache_requests_total", "Client requests by cache result.", {"result"});
+  if (!requests) return requests.status();
+  counterOf(requests.value(), {"hit"}, h->hit);
+  counterOf(requests.value(), {"miss"}, h->miss);
+  counterOf(requests.value(), {"revalidated"}, h->revalidated);
+  counterOf(requests.value(), {"stale"}, h->stale);
+  counterOf(requests.value(), {"pass"}, h->pass);
+  counterOf(requests.value(), {"collapsed"}, h->collapsed);
+  auto bytes = registry.counterFamily("edgecache_body_bytes_total", "Body bytes moved.", {"direction"});
+  if (!bytes) return bytes.status();
+  counterOf(bytes.value(), {"from_origin"}, h->bytesFromOrigin);
+  counterOf(bytes.value(), {"to_clients"}, h->bytesToClients);
+  if (!error.empty()) return cachelib::Result<std::unique_ptr<ProxyAdmin>>::error(error);
+
+  auto plainCounter = [&](std::string_view name, std::string_view help, MirroredCounter& out) {
+    auto c = registry.counter(name, help);
+    if (!c) {
+      error = c.message();
+      return;
+    }
+    out.counter = c.value();
+  };
+  auto gauge = [&](std::string_view name, std::string_view help, Gauge& out) {
+    auto g = registry.gauge(name, help);
+    if (!g) {
+      error = g.message();
+      return;
+    }
+    out = g.value();
+  };
+  plainCounter("edgecache_origin_fetches_total", "Exchanges started with the origin.", h->originFetches);
+  plainCounter("edgecache_origin_errors_total", "Origin connect/timeout/reset/protocol failures.", h->originErrors);
+  plainCounter("edgecache_client_errors_total", "4xx answers produced by the proxy itself.", h->clientErrors);
+  plainCounter("edgecache_stored_objects_total", "Responses committed to the store.", h->stored);
+  plainCounter("edgecache_invalidated_objects_total", "Objects removed by unsafe requests.", h->invalidations);
+  plainCounter("edgecache_connections_refused_total", "Connections closed at accept (max connections).", h->refused);
+  plainCounter("edgecache_control_windows_total", "Control windows closed.", h->windows);
+  plainCounter("edgecache_control_resizes_total", "Capacity changes applied by the controller.", h->resizes);
+  plainCounter("edgecache_control_policy_switches_total", "Policy switches applied by the controller.", h->switches);
+  gauge("edgecache_connections_active", "Open client connections.", h->connections);
+  gauge("edgecache_cache_capacity_bytes", "Cache byte capacity.", h->capacity);
+  gauge("edgecache_cache_used_bytes", "Bytes of resident objects.", h->used);
+  gauge("edgecache_cache_objects", "Resident objects.", h->objects);
+  gauge("edgecache_cache_policy_id", "Registry id of the replacement policy.", h->policyId);
+  gauge("edgecache_cost_rental_dollars", "Capacity rental since start (capacity x wall time).", h->costRental);
+  gauge("edgecache_cost_egress_dollars", "Origin egress since start (missed bytes).", h->costEgress);
+  gauge("edgecache_cost_resize_dollars", "Resize fees since start.", h->costResize);
+  gauge("edgecache_egress_bytes", "Missed bytes since start (control loop view).", h->egressBytes);
+  if (!error.empty()) return cachelib::Result<std::unique_ptr<ProxyAdmin>>::error(error);
+  return std::make_unique<ProxyAdmin>(index, server, loop, std::move(defaultAuthority), registry, std::move(h));
+}
+
+ProxyAdmin::ProxyAdmin(CacheIndex& index, const ProxyServer& server, const ControlLoop* loop,
+                       std::string defaultAuthority, MetricsRegistry& registry, std::unique_ptr<Handles> handles)
+    : index_(index), server_(server), loop_(loop), defaultAuthority_(std::move(defaultAuthority)),
+      registry_(registry), handles_(std::move(handles)) {}
+
+ProxyAdmin::~ProxyAdmin() = default;
+
+std::string ProxyAdmin::statusJson() {
+  const auto snap = index_.snapshot();
+  const auto& c = server_.counters();
+  const auto* policy = cachelib::findPolicy(snap.policy);
+  nlohmann::json j;
+  j["capacityBytes"] = snap.capacityBytes;
+  j["usedBytes"] = snap.usedBytes;
+  j["objects"] = snap.objects;
+  j["policy"] = policy ? std::string(policy->name) : std::string("?");
+  j["policyId"] = snap.policy;
+  j["draining"] = server_.draining();
+  j["counters"] = {{"requests", c.requests.load()},
+                   {"hits", c.hits.load()},
+                   {"misses", c.misses.load()},
+                   {"revalidated", c.revalidated.load()},
+                   {"staleServed", c.staleServed.load()},
+                   {"passes", c.passes.load()},
+                   {"collapsed", c.collapsed.load()},
+                   {"stored", c.stored.load()},
+                   {"originFetches", c.originFetches.load()},
+                   {"originErrors", c.originErrors.load()},
+                   {"clientErrors", c.clientErrors.load()},
+                   {"activeConnections", c.activeConnections.load()}};
+  if (loop_) {
+    const auto st = loop_->status();
+    j["control"] = {{"controller", st.controller},
+                    {"windows", st.windows},
+                    {"requests", st.requests},
+                    {"hits", st.hits},
+                    {"missBytes", st.missBytes},
+                    {"meanCapacityBytes", st.meanCapacityBytes},
+                    {"resizes", st.resizes},
+                    {"policySwitches", st.policySwitches},
+                    {"droppedRecords", st.droppedRecords},
+                    {"cost", {{"rental", st.cost.rental}, {"egress", st.cost.egress}, {"resize", st.cost.resize},
+                              {"total", st.cost.total()}}}};
+  }
+  return j.dump();
+}
+
+cachelib::Status ProxyAdmin::setCapacity(std::uint64_t capacityBytes) {
+  if (capacityBytes == 0) return cachelib::Status::error("capacity must be positive");
+  index_.resize(capacityBytes);
+  return cachelib::Status::ok();
+}
+
+cachelib::Status ProxyAdmin::setPolicy(cachelib::PolicyId policy) { return index_.setPolicy(policy); }
+
+cachelib::Result<std::uint64_t> ProxyAdmin::purge(std::string_view url) {
+  std::optional<std::string> key;
+  if (!url.empty() && url.front() == '/') {
+    key = cacheKey("http", defaultAuthority_, url);
+  } else {
+    key = cacheKeyForUri(url);
+  }
+  if (!key) return cachelib::Result<std::uint64_t>::error("not an http(s) URL or absolute path: " + std::string(url));
+  return static_cast<std::uint64_t>(index_.invalidate(*key));
+}
+
+void ProxyAdmin::syncMetrics() {
+  const auto& c = server_.counters();
+  auto& h = *handles_;
+  std::lock_guard lock(mutex_);
+  h.hit.sync(double(c.hits.load()));
+  h.miss.sync(double(c.misses.load()));
+  h.revalidated.sync(double(c.revalidated.load()));
+  h.stale.sync(double(c.staleServed.load()));
+  h.pass.sync(double(c.passes.load()));
+  h.collapsed.sync(double(c.collapsed.load()));
+  h.originFetches.sync(double(c.originFetches.load()));
+  h.originErrors.sync(double(c.originErrors.load()));
+  h.clientErrors.sync(double(c.clientErrors.load()));
+  h.stored.sync(double(c.stored.load()));
+  h.invalidations.sync(double(c.invalidations.load()));
+  h.refused.sync(double(c.connectionsRefused.load()));
+  h.bytesFromOrigin.sync(double(c.bytesFromOrigin.load()));
+  h.bytesToClients.sync(double(c.bytesToClients.load()));
+  h.connections.set(double(c.activeConnections.load()));
+  const auto snap = index_.snapshot();
+  h.capacity.set(double(snap.capacityBytes));
+  h.used.set(double(snap.usedBytes));
+  h.objects.set(double(snap.objects));
+  h.policyId.set(double(snap.policy));
+  if (loop_) {
+    const auto st = loop_->status();
+    h.windows.sync(double(st.windows));
+    h.resizes.sync(double(st.resizes));
+    h.switches.sync(double(st.policySwitches));
+    h.costRental.set(st.cost.rental);
+    h.costEgress.set(st.cost.egress);
+    h.costResize.set(st.cost.resize);
+    h.egressBytes.set(double(st.missBytes));
+  }
+}
+
+std::string ProxyAdmin::metricsText() {
+  syncMetrics();
+  return registry_.renderText();
+}
+
+}  // namespace edgecache::proxy

@@ -1,0 +1,60 @@
+#pragma once
+// ProxyAdmin: the data plane's implementation of AdminHooks (proxy/admin_server.h)
+// and its Prometheus metrics (proxy/metrics.h).
+//
+//  - statusJson: capacity, used bytes, objects, policy, counters, control
+//    loop state and live cost, as one JSON object.
+//  - setCapacity / setPolicy: applied at once to the live cache
+//    (CacheIndex::resize / setPolicy). The control loop's next window may
+//    decide otherwise: the admin call is an override until then.
+//  - purge(url): every stored variant of the URL (absolute http(s) URI, or
+//    a path, which is resolved against the origin's authority).
+//  - metricsText: mirrors ProxyCounters, the cache snapshot and the control
+//    loop status into the registry, then renders it.
+//
+// Thread safety: every method may be called concurrently (the mirrors take
+// one mutex; CacheIndex and ControlLoop are thread safe).
+
+#include <memory>
+#include <mutex>
+
+#include "proxy/admin_server.h"
+#include "proxy/cache_index.h"
+#include "proxy/control_loop.h"
+#include "proxy/metrics.h"
+#include "proxy/proxy_server.h"
+
+namespace edgecache::proxy {
+
+class ProxyAdmin final : public AdminHooks {
+ public:
+  // All references must outlive this object; `loop` may be null.
+  // Registers the metric families (fails only on a registry conflict).
+  static cachelib::Result<std::unique_ptr<ProxyAdmin>> create(CacheIndex& index, const ProxyServer& server,
+                                                              const ControlLoop* loop, std::string defaultAuthority,
+                                                              MetricsRegistry& registry);
+
+  std::string statusJson() override;
+  cachelib::Status setCapacity(std::uint64_t capacityBytes) override;
+  cachelib::Status setPolicy(cachelib::PolicyId policy) override;
+  cachelib::Result<std::uint64_t> purge(std::string_view url) override;
+  std::string metricsText() override;
+
+  struct Handles;  // metric handles (defined in the .cpp)
+  ProxyAdmin(CacheIndex& index, const ProxyServer& server, const ControlLoop* loop, std::string defaultAuthority,
+             MetricsRegistry& registry, std::unique_ptr<Handles> handles);
+  ~ProxyAdmin() override;
+
+ private:
+  void syncMetrics();
+
+  CacheIndex& index_;
+  const ProxyServer& server_;
+  const ControlLoop* loop_;
+  std::string defaultAuthority_;
+  MetricsRegistry& registry_;
+  std::unique_ptr<Handles> handles_;
+  std::mutex mutex_;  // guards the mirrors in handles_
+};
+
+}  // namespace edgecache::proxy

@@ -1,0 +1,963 @@
+// The Beast/Asio glue of the data plane. Rules live in proxy/*.h (pure
+// functions); residency in CacheIndex; bodies in BodyStore; this file only
+// moves bytes and calls them in the right order.
+//
+// Every connection is one C++20 coroutine on its own strand. All Asio calls
+// use error-code completions (redirect_error): nothing on the request path
+// throws (bad_alloc aside), and a failing connection only ends itself.
+
+#include "proxy/proxy_server.h"
+
+#include <array>
+#include <cstdio>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/status.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include "proxy/cache_control.h"
+#include "proxy/cache_key.h"
+#include "proxy/conditional.h"
+#include "proxy/framing.h"
+#include "proxy/freshness.h"
+#include "proxy/hop_by_hop.h"
+#include "proxy/invalidation.h"
+#include "proxy/origin_client.h"
+#include "proxy/range.h"
+#include "proxy/storability.h"
+#include "proxy/vary.h"
+
+namespace edgecache::proxy {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using asio::awaitable;
+using asio::ip::tcp;
+using boost::system::error_code;
+
+namespace {
+
+constexpr std::size_t kChunkBytes = 64 * 1024;
+
+auto ecToken(error_code& ec) { return asio::redirect_error(asio::use_awaitable, ec); }
+
+void logLine(const std::string& line) { std::fprintf(stderr, "edgecache-proxy: %s\n", line.c_str()); }
+
+struct ClientRequest {
+  std::string method;
+  std::string target;  // origin-form path+query ("*" for OPTIONS *)
+  unsigned version = 11;
+  HttpHeaders headers;
+  std::string body;
+  bool wantsKeepAlive = true;
+  std::string host;                // authority the key is built from
+  std::optional<std::string> key;  // primary cache key, when the target has one
+  bool isHead() const { return method == "HEAD"; }
+};
+
+enum class BodyMode { kNone, kHeadLength, kLength, kChunked, kUntilClose };
+
+std::string reasonPhrase(int status) {
+  auto r = http::obsolete_reason(static_cast<http::status>(status));
+  return r.empty() || r == "<unknown-status>" ? std::string("Status") : std::string(r.data(), r.size());
+}
+
+bool isFramingField(std::string_view name) {
+  return equalsIgnoreCase(name, "content-length") || equalsIgnoreCase(name, "transfer-encoding") ||
+         equalsIgnoreCase(name, "connection") || equalsIgnoreCase(name, "keep-alive") ||
+         equalsIgnoreCase(name, "x-cache");
+}
+
+std::string buildHead(int status, const HttpHeaders& headers, BodyMode mode, std::uint64_t length, bool close,
+                      std::string_view label) {
+  std::string out;
+  out.reserve(512);
+  out += "HTTP/1.1 ";
+  out += std::to_string(status);
+  out += ' ';
+  out += reasonPhrase(status);
+  out += "\r\n";
+  for (const auto& f : headers) {
+    if (isFramingField(f.name)) continue;
+    out += f.name;
+    out += ": ";
+    out += f.value;
+    out += "\r\n";
+  }
+  switch (mode) {
+    case BodyMode::kHeadLength:
+    case BodyMode::kLength: out += "Content-Length: " + std::to_string(length) + "\r\n"; break;
+    case BodyMode::kChunked: out += "Transfer-Encoding: chunked\r\n"; break;
+    case BodyMode::kNone:
+    case BodyMode::kUntilClose: break;
+  }
+  if (close) out += "Connection: close\r\n";
+  if (!label.empty()) {
+    out += "X-Cache: ";
+    out += label;
+    out += "\r\n";
+  }
+  out += "\r\n";
+  return out;
+}
+
+// Writes to one client with a per-write timeout. After a failure every
+// further write is a no-op returning false (the session then closes).
+class ClientWriter {
+ public:
+  ClientWriter(beast::tcp_stream& stream, std::chrono::milliseconds timeout, ProxyCounters& counters)
+      : stream_(stream), timeout_(timeout), counters_(counters) {}
+  bool ok() const noexcept { return ok_; }
+
+  awaitable<bool> write(std::string_view data) {
+    if (!ok_) co_return false;
+    error_code ec;
+    stream_.expires_after(timeout_);
+    co_await asio::async_write(stream_, asio::buffer(data.data(), data.size()), ecToken(ec));
+    if (ec) ok_ = false;
+    co_return ok_;
+  }
+  awaitable<bool> writeBody(std::string_view data, bool chunked) {
+    if (data.empty()) co_return ok_;
+    counters_.bytesToClients.fetch_add(data.size(), std::memory_order_relaxed);
+    if (!chunked) co_return co_await write(data);
+    if (!ok_) co_return false;
+    char line[24];
+    const int n = std::snprintf(line, sizeof line, "%zx\r\n", data.size());
+    const std::array<asio::const_buffer, 3> bufs{asio::buffer(line, static_cast<std::size_t>(n)),
+                                                 asio::buffer(data.data(), data.size()), asio::buffer("\r\n", 2)};
+    error_code ec;
+    stream_.expires_after(timeout_);
+    co_await asio::async_write(stream_, bufs, ecToken(ec));
+    if (ec) ok_ = false;
+    co_return ok_;
+  }
+  awaitable<bool> finishChunked() { co_return co_await write("0\r\n\r\n"); }
+
+ private:
+  beast::tcp_stream& stream_;
+  std::chrono::milliseconds timeout_;
+  ProxyCounters& counters_;
+  bool ok_ = true;
+};
+
+// Ends a collapsed fetch exactly once: early, as soon as the object is
+// committed (waiters then read it from the store while the leader is still
+// writing its last bytes), or at scope exit on any other path.
+struct FinishGuard {
+  FetchCollapser* collapser = nullptr;
+  std::uint64_t key = 0;
+  void release() {
+    if (collapser) std::exchange(collapser, nullptr)->finish(key);
+  }
+  ~FinishGuard() { release(); }
+};
+
+// Per-connection state the drain logic needs (touched only on the session's strand).
+struct SessionHandle {
+  asio::any_io_executor executor;
+  beast::tcp_stream* stream = nullptr;
+  bool idle = false;
+  bool alive = true;
+};
+
+std::string toString(beast::string_view s) { return std::string(s.data(), s.size()); }
+
+}  // namespace
+
+struct ProxyServer::Impl {
+  Impl(ProxyConfig c, CacheIndex& i, AccessLog* log)
+      : config(std::move(c)), index(i), accessLog(log),
+        iocOwner(std::make_unique<asio::io_context>(static_cast<int>(std::max(1u, config.threads)))), ioc(*iocOwner) {
+    acceptor.emplace(ioc);
+    signals.emplace(ioc);
+  }
+  // Pending coroutine frames (sessions, refreshes) are destroyed with the
+  // io_context; their destructors use the pool, collapser and counters, so
+  // the io_context goes first, after the I/O objects that refer to it.
+  ~Impl() {
+    ioc.stop();
+    for (auto& t : threads) {
+      if (t.joinable()) t.join();
+    }
+    stopped.store(true);  // collapse notifications no longer post to the dying io_context
+    acceptor.reset();
+    signals.reset();
+    if (pool) pool->close();  // idle sockets must die before their io_context
+    iocOwner.reset();
+  }
+
+  ProxyConfig config;
+  CacheIndex& index;
+  BodyStore* store = nullptr;  // set by the owner through the index's store (see start)
+  AccessLog* accessLog;
+  ProxyCounters counters;
+  std::unique_ptr<OriginPool> pool;
+  FetchCollapser collapser;
+  std::unique_ptr<asio::io_context> iocOwner;
+  asio::io_context& ioc;
+  std::optional<tcp::acceptor> acceptor;
+  std::optional<asio::signal_set> signals;
+  bool signalsWanted = false;
+  std::atomic<bool> draining{false};
+  std::atomic<bool> stopped{false};
+  std::mutex sessionsMutex;
+  std::uint64_t nextSessionId = 0;
+  std::unordered_map<std::uint64_t, std::weak_ptr<SessionHandle>> sessions;
+  std::vector<std::thread> threads;
+  std::uint16_t boundPort = 0;
+  std::vector<std::string> allowedAuthorities;  // absolute-form targets we accept
+
+  HttpTime now() const { return configNow(config); }
+  double nowSeconds() const { return static_cast<double>(now().time_since_epoch().count()); }
+
+  // ---------------------------------------------------------------- accept
+  awaitable<void> acceptLoop() {
+    for (;;) {
+      error_code ec;
+      auto strand = asio::make_strand(ioc);
+      tcp::socket socket(strand);
+      co_await acceptor->async_accept(socket, ecToken(ec));
+      if (ec) {
+        if (ec == asio::error::operation_aborted || draining.load()) co_return;
+        // EMFILE and friends: back off briefly instead of spinning.
+        asio::steady_timer t(ioc, std::chrono::milliseconds(20));
+        co_await t.async_wait(ecToken(ec));
+        continue;
+      }
+      if (counters.activeConnections.load() >= config.maxConnections) {
+        counters.connectionsRefused.fetch_add(1);
+        socket.close(ec);
+        continue;
+      }
+      counters.activeConnections.fetch_add(1);
+      asio::co_spawn(strand, session(std::move(socket)), [this](std::exception_ptr e) {
+        counters.activeConnections.fetch_sub(1);
+        if (e) logLine("session ended by an exception");
+      });
+    }
+  }
+
+  // --------------------------------------------------------------- session
+  awaitable<void> session(tcp::socket socket) {
+    beast::tcp_stream stream(std::move(socket));
+    beast::flat_buffer buffer;
+    auto handle = std::make_shared<SessionHandle>();
+    handle->executor = co_await asio::this_coro::executor;
+    handle->stream = &stream;
+    std::uint64_t sessionId;
+    {
+      std::lock_guard lock(sessionsMutex);
+      sessionId = nextSessionId++;
+      sessions.emplace(sessionId, handle);
+    }
+    ClientWriter client(stream, config.writeTimeout, counters);
+    bool first = true;
+    bool linger = false;  // we refused a request: the client may still be sending
+    for (;;) {
+      if (draining.load()) break;
+      http::request_parser<http::string_body> parser;
+      parser.header_limit(config.maxHeaderBytes);
+      parser.body_limit(config.maxBodyBytes);
+      error_code ec;
+      handle->idle = true;
+      stream.expires_after(first ? config.requestTimeout : config.idleTimeout);
+      co_await http::async_read_header(stream, buffer, parser, ecToken(ec));
+      handle->idle = false;
+      if (ec) {
+        if (ec == http::error::end_of_stream || ec == asio::error::eof || ec == beast::error::timeout ||
+            ec == asio::error::operation_aborted || ec == asio::error::connection_reset) {
+          break;
+        }
+        const int status = ec == http::error::header_limit ? 431 : 400;
+        co_await sendSimple(client, status, "bad request: " + ec.message() + "\n", true, nullptr);
+        linger = true;
+        break;
+      }
+      first = false;
+      counters.requests.fetch_add(1, std::memory_order_relaxed);
+      auto& msg = parser.get();
+      ClientRequest req;
+      req.method = toString(msg.method_string());
+      req.target = toString(msg.target());
+      req.version = msg.version();
+      req.wantsKeepAlive = msg.keep_alive();
+      for (const auto& field : msg) req.headers.add(toString(field.name_string()), toString(field.value()));
+
+      const FramingCheck framing = validateRequestFraming(req.headers, req.version < 11);
+      if (!framing.ok()) {
+        co_await sendSimple(client, framing.errorStatus, framing.reason + "\n", true, nullptr);
+        linger = true;
+        break;
+      }
+      if (framing.framing != BodyFraming::kNone && !parser.is_done()) {
+        if (req.headers.hasToken("Expect", "100-continue")) {
+          co_await client.write("HTTP/1.1 100 Continue\r\n\r\n");
+        }
+        stream.expires_after(config.requestTimeout);
+        co_await http::async_read(stream, buffer, parser, ecToken(ec));
+        if (ec) {
+          if (ec == http::error::body_limit) {
+            co_await sendSimple(client, 413, "request body too large\n", true, nullptr);
+          } else if (ec != beast::error::timeout && ec != http::error::end_of_stream &&
+                     ec != http::error::partial_message && ec != asio::error::eof) {
+            co_await sendSimple(client, 400, "bad request body: " + ec.message() + "\n", true, nullptr);
+          }
+          linger = true;
+          break;
+        }
+        req.body = std::move(parser.get().body());
+      }
+      req.headers.remove("Expect");
+
+      bool keepAlive = false;
+      if (auto problem = resolveTarget(req); problem.first != 0) {
+        co_await sendSimple(client, problem.first, problem.second + "\n", true, nullptr);
+        linger = true;
+        break;
+      }
+      keepAlive = co_await handle_(client, req);
+      if (!keepAlive || !req.wantsKeepAlive || !client.ok() || draining.load()) break;
+    }
+    handle->alive = false;
+    {
+      std::lock_guard lock(sessionsMutex);
+      sessions.erase(sessionId);
+    }
+    error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    if (linger) {
+      // Closing with unread input makes the kernel send RST, which can
+      // destroy our error response before the client reads it: read and
+      // discard for a bounded time/size first (a "lingering close").
+      stream.expires_after(std::chrono::milliseconds(500));
+      std::array<char, 4096> scratch;
+      std::size_t total = 0;
+      for (;;) {
+        const std::size_t n = co_await stream.async_read_some(asio::buffer(scratch), ecToken(ignored));
+        total += n;
+        if (ignored || total > (1u << 20)) break;
+      }
+    }
+    stream.close();
+  }
+
+  // Fills req.host / req.target / req.key; returns (status, reason) when the
+  // request must be refused.
+  std::pair<int, std::string> resolveTarget(ClientRequest& req) {
+    const auto hosts = req.headers.getAll("Host");
+    if (hosts.size() > 1) return {400, "more than one Host field"};
+    if (req.method == "CONNECT") return {405, "CONNECT is not supported: this is a reverse proxy"};
+    std::string_view t = req.target;
+    if (!t.empty() && t.front() == '/') {
+      if (hosts.empty()) {
+        if (req.version >= 11) return {400, "missing Host"};
+        req.host = config.origin.hostPort.authority();
+      } else {
+        req.host = std::string(trimOws(hosts.front()));
+      }
+    } else if (t.size() > 7 && (equalsIgnoreCase(t.substr(0, 7), "http://") ||
+                                (t.size() > 8 && equalsIgnoreCase(t.substr(0, 8), "https://")))) {
+      const std::size_t schemeEnd = t.find("://") + 3;
+      const std::size_t pathStart = t.find_first_of("/?", schemeEnd);
+      std::string authority = toLowerAscii(t.substr(schemeEnd, pathStart == std::string_view::npos
+                                                                   ? std::string_view::npos
+                                                                   : pathStart - schemeEnd));
+      if (authority.size() > 3 && authority.ends_with(":80")) authority.resize(authority.size() - 3);
+      bool allowed = false;
+      for (const auto& a : allowedAuthorities) allowed = allowed || a == authority;
+      if (!allowed) return {403, "absolute-form target for another host refused: not an open proxy"};
+      req.host = authority;
+      std::string rest = pathStart == std::string_view::npos ? std::string("/") : std::string(t.substr(pathStart));
+      if (rest.front() == '?') rest.insert(rest.begin(), '/');
+      req.target = rest;
+      req.headers.set("Host", req.host);
+    } else if (req.method == "OPTIONS" && t == "*") {
+      req.host = hosts.empty() ? config.origin.hostPort.authority() : std::string(trimOws(hosts.front()));
+      return {0, {}};
+    } else {
+      return {400, "unsupported request-target form"};
+    }
+    if (req.host.empty()) return {400, "empty Host"};
+    req.key = cacheKey("http", req.host, req.target);
+    return {0, {}};
+  }
+
+  // --------------------------------------------------------------- helpers
+  awaitable<bool> sendSimple(ClientWriter& client, int status, std::string body, bool close, const char* label) {
+    if (status >= 400 && status < 500) counters.clientErrors.fetch_add(1, std::memory_order_relaxed);
+    HttpHeaders h{{"Content-Type", "text/plain"}, {"Cache-Control", "no-store"}};
+    const std::string head =
+        buildHead(status, h, BodyMode::kLength, body.size(), close || draining.load(), label ? label : "");
+    co_await client.write(head + body);
+    co_return client.ok() && !close;
+  }
+
+  OriginRequest makeOriginRequest(const ClientRequest& req, bool stripConditionals) {
+    OriginRequest o;
+    o.method = req.method;
+    o.target = req.target;
+    o.headers = stripHopByHop(req.headers);
+    o.headers.remove("Content-Length");
+    if (stripConditionals) {
+      o.headers.remove("If-None-Match");
+      o.headers.remove("If-Modified-Since");
+    }
+    if (!o.headers.has("Host")) o.headers.add("Host", req.host);
+    o.headers.add("Via", "1.1 edgecache");
+    o.body = req.body;
+    return o;
+  }
+
+  void record(std::uint64_t key, std::uint64_t bytes, bool hit) {
+    if (accessLog) accessLog->record(Access{key, bytes, hit});
+  }
+
+  // ------------------------------------------------------------- dispatch
+  awaitable<bool> handle_(ClientWriter& client, ClientRequest& req) {
+    if ((req.method == "GET" || req.method == "HEAD") && req.key) co_return co_await cacheable(client, req);
+    co_return co_await passThrough(client, req);
+  }
+
+  awaitable<bool> cacheable(ClientWriter& client, ClientRequest& req) {
+    if (hasOriginOnlyPreconditions(req.headers)) co_return co_await passThrough(client, req);
+    const HttpTime t = now();
+    auto stored = index.find(*req.key, req.headers, nowSeconds());
+    const ServingDecision d = decideServing(req.method, req.headers, stored.get() ? &stored->response : nullptr, t,
+                                            config.rules);
+    switch (d.action) {
+      case ServingAction::kServeFresh:
+      case ServingAction::kServeStale:
+      case ServingAction::kServeStaleWhileRevalidate: {
+        const bool stale = d.action != ServingAction::kServeFresh;
+        if (d.action == ServingAction::kServeStaleWhileRevalidate) spawnRefresh(req, stored);
+        // Counted before the bytes go out, so a client that has the response
+        // also sees it in the counters (undone if the body turns out bad).
+        auto& counter = stale ? counters.staleServed : counters.hits;
+        counter.fetch_add(1, std::memory_order_relaxed);
+        bool corrupt = false;
+        const bool keep = co_await serveStored(&client, req, stored, d.currentAge, stale ? "STALE" : "HIT", corrupt);
+        if (!corrupt) {
+          record(stored->variantId, stored->bodyBytes, true);
+          co_return keep;
+        }
+        counter.fetch_sub(1, std::memory_order_relaxed);
+        co_return co_await fetchMiss(client, req);
+      }
+      case ServingAction::kGatewayTimeout:
+        co_return co_await sendSimple(client, 504, "only-if-cached: not in cache\n", false, "MISS");
+      case ServingAction::kRevalidate:
+      case ServingAction::kRevalidateOrServeStaleOnError:
+        co_return co_await revalidate(&client, req, stored, d);
+      case ServingAction::kMiss: break;
+    }
+    co_return co_await fetchMiss(client, req);
+  }
+
+  // Serves a stored response (Age, client conditionals, Range, HEAD).
+  // `corrupt` is set (and nothing is written) when the body cannot be read
+  // before the head is sent; a failure after that closes the connection.
+  awaitable<bool> serveStored(ClientWriter* client, const ClientRequest& req,
+                              const std::shared_ptr<const StoredObject>& object, std::chrono::seconds age,
+                              std::string_view label, bool& corrupt) {
+    corrupt = false;
+    const HttpTime t = now();
+    const bool close = !req.wantsKeepAlive || draining.load();
+    HttpHeaders h = object->response.headers;
+    h.set("Age", formatAge(age));
+    const int status = object->response.status;
+    if (evaluateConditional(req.method, req.headers, status, h, t) == ConditionalResult::kNotModified) {
+      co_await client->write(buildHead(304, notModifiedHeaders(object->response.headers, age), BodyMode::kNone, 0,
+                                       close, label));
+      co_return client->ok() && !close;
+    }
+    RangeDecision range;
+    range.contentLengthBytes = object->bodyBytes;
+    if (status == 200) range = evaluateRange(req.method, req.headers, h, object->bodyBytes, t);
+    if (range.outcome == RangeOutcome::kUnsatisfiable) {
+      h.set("Content-Range", range.contentRange);
+      co_await client->write(buildHead(416, h, BodyMode::kLength, 0, close, label));
+      co_return client->ok() && !close;
+    }
+    std::uint64_t first = 0, count = object->bodyBytes;
+    int outStatus = status;
+    if (range.outcome == RangeOutcome::kPartial) {
+      outStatus = 206;
+      first = range.firstByte;
+      count = range.lastByte - range.firstByte + 1;
+      h.set("Content-Range", range.contentRange);
+    }
+    if (req.isHead() || count == 0) {
+      co_await client->write(buildHead(outStatus, h, BodyMode::kHeadLength, count, close, label));
+      co_return client->ok() && !close;
+    }
+    auto reader = store->openRead(object->body->storeId());
+    std::vector<char> buf(std::min<std::uint64_t>(kChunkBytes, count));
+    Result<std::size_t> got = std::size_t{0};
+    if (reader && reader.value()->sizeBytes() == object->bodyBytes) got = reader.value()->read(first, buf);
+    if (!reader || reader.value()->sizeBytes() != object->bodyBytes || !got || got.value() == 0) {
+      // Detected before anything was sent: drop it and let the caller fetch.
+      logLine("dropping unreadable stored object " + object->primaryKey);
+      index.dropCorrupt(*object);
+      corrupt = true;
+      co_return false;
+    }
+    co_await client->write(buildHead(outStatus, h, BodyMode::kLength, count, close, label));
+    std::uint64_t sent = 0;
+    while (client->ok()) {
+      const std::size_t n = std::min<std::uint64_t>(got.value(), count - sent);
+      co_await client->writeBody(std::string_view(buf.data(), n), false);
+      sent += n;
+      if (sent >= count) break;
+      got = reader.value()->read(first + sent, std::span<char>(buf.data(), std::min<std::uint64_t>(buf.size(), count - sent)));
+      if (!got || got.value() == 0) {
+        // Corrupt mid-stream: the short body and the close tell the client.
+        logLine("stored object failed mid-stream, dropped: " + object->primaryKey);
+        index.dropCorrupt(*object);
+        co_return false;
+      }
+    }
+    co_return client->ok() && !close;
+  }
+
+  struct StreamResult {
+    bool keepAlive = false;
+    std::uint64_t bodyBytes = 0;
+    bool stored = false;
+  };
+
+  // Relays an origin response whose head has arrived: to the client (when
+  // `client`), and into the store when storable. `conditionalsStripped`:
+  // the client's If-None-Match/If-Modified-Since were removed from the
+  // origin request, so they are evaluated here against the new response.
+  awaitable<StreamResult> streamResponse(ClientWriter* client, const ClientRequest& req, OriginExchange& ex,
+                                         HttpTime requestTime, bool allowStore, bool conditionalsStripped,
+                                         std::string_view label, FinishGuard* collapse = nullptr) {
+    StreamResult result;
+    const HttpTime responseTime = now();
+    const int status = ex.status();
+    HttpHeaders respHeaders = stripHopByHop(ex.headers());
+    std::unique_ptr<BodyStore::Writer> writer;
+    std::uint64_t storeId = 0;
+    if (allowStore && req.key && req.method == "GET") {
+      const Storability s =
+          evaluateStorability(req.method, req.headers, status, respHeaders, ex.contentLength(), config.rules);
+      if (s.storable) {
+        storeId = index.newStoreId();
+        auto w = store->beginWrite(storeId);
+        if (w) writer = std::move(w).value();
+      }
+    }
+    const bool close = !req.wantsKeepAlive || draining.load();
+    const bool noBody = req.isHead() || status == 204 || status == 304 || status < 200;
+    BodyMode mode = BodyMode::kNone;
+    std::uint64_t length = 0;
+    if (noBody) {
+      if (req.isHead() && ex.contentLength()) {
+        mode = BodyMode::kHeadLength;
+        length = *ex.contentLength();
+      }
+    } else if (ex.contentLength()) {
+      mode = BodyMode::kLength;
+      length = *ex.contentLength();
+    } else if (req.version >= 11) {
+      mode = BodyMode::kChunked;
+    } else {
+      mode = BodyMode::kUntilClose;
+    }
+    bool clientWantsBody = client != nullptr && !noBody;
+    if (client) {
+      if (conditionalsStripped && status == 200 &&
+          evaluateConditional(req.method, req.headers, status, respHeaders, responseTime) ==
+              ConditionalResult::kNotModified) {
+        co_await client->write(buildHead(304, notModifiedHeaders(respHeaders, std::nullopt), BodyMode::kNone, 0,
+                                         close, label));
+        clientWantsBody = false;
+      } else {
+        co_await client->write(buildHead(status, respHeaders, mode, length, close || mode == BodyMode::kUntilClose,
+                                         label));
+      }
+    }
+    // Read the body when someone needs it; otherwise leave it (the origin
+    // connection is then closed instead of pooled).
+    // Commits and indexes the stored copy; called as soon as the origin body
+    // is complete and BEFORE its last bytes go to the client, so a client
+    // that has the whole response can rely on the next request hitting.
+    auto commit = [&]() {
+      auto object = std::make_shared<StoredObject>();
+      object->primaryKey = *req.key;
+      object->bodyBytes = result.bodyBytes;
+      object->response.status = status;
+      object->response.headers = respHeaders;
+      object->response.headers.remove("Content-Length");
+      object->response.requestTime = requestTime;
+      object->response.responseTime = responseTime;
+      object->response.varyKey = varyKey(respHeaders, req.headers);
+      object->varyNames = varyFieldNames(respHeaders);
+      object->variantId = variantHash(object->primaryKey, object->response.varyKey);
+      if (writer->commit(encodeStoredObject(*object))) {
+        object->body = index.adoptBody(storeId);
+        if (index.insert(object, nowSeconds())) {
+          result.stored = true;
+          counters.stored.fetch_add(1, std::memory_order_relaxed);
+        }
+      } else {
+        writer->abort();
+        (void)store->erase(storeId);
+      }
+      writer.reset();
+      if (collapse) collapse->release();
+    };
+    std::vector<char> buf;
+    bool originOk = true;
+    while (!ex.bodyDone() && (writer || (clientWantsBody && client->ok()))) {
+      if (buf.empty()) buf.resize(kChunkBytes);
+      std::size_t got = 0;
+      const OriginFailure f = co_await ex.readBody(buf.data(), buf.size(), got);
+      if (f != OriginFailure::kNone) {
+        counters.originErrors.fetch_add(1, std::memory_order_relaxed);
+        originOk = false;
+        break;
+      }
+      if (got == 0) continue;
+      result.bodyBytes += got;
+      counters.bytesFromOrigin.fetch_add(got, std::memory_order_relaxed);
+      const std::string_view chunk(buf.data(), got);
+      if (writer) {
+        if (config.rules.maxObjectBytes != 0 && result.bodyBytes > config.rules.maxObjectBytes) {
+          writer->abort();
+          writer.reset();
+        } else if (!writer->append(chunk)) {
+          writer->abort();
+          writer.reset();
+        }
+        if (writer && ex.bodyDone()) commit();
+      }
+      if (clientWantsBody && client->ok()) co_await client->writeBody(chunk, mode == BodyMode::kChunked);
+    }
+    if (client && clientWantsBody && originOk && client->ok() && mode == BodyMode::kChunked) {
+      co_await client->finishChunked();
+    }
+    if (writer && originOk && ex.bodyDone()) {
+      commit();  // empty body: the loop did not run
+    } else if (writer) {
+      writer->abort();
+    }
+    result.keepAlive = client != nullptr && client->ok() && originOk && !close && mode != BodyMode::kUntilClose;
+    if (client && clientWantsBody && !originOk) result.keepAlive = false;  // truncated: the close tells the client
+    co_return result;
+  }
+
+  awaitable<bool> originFailure(ClientWriter& client, OriginFailure f) {
+    counters.originErrors.fetch_add(1, std::memory_order_relaxed);
+    const int status = gatewayStatusFor(f);
+    co_return co_await sendSimple(client, status, std::string("origin ") + originFailureName(f) + "\n", false, "ERROR");
+  }
+
+  // --------------------------------------------------------------- misses
+  awaitable<bool> fetchMiss(ClientWriter& client, ClientRequest& req) {
+    if (req.method != "GET") co_return co_await passThrough(client, req);
+    const bool hasRange = req.headers.has("Range");
+    const RequestCacheControl rcc = parseRequestCacheControl(req.headers, config.rules.honorRequestPragmaNoCache);
+    const bool collapsible = !hasRange && !rcc.noStore;
+    const std::uint64_t ck = primaryHash(*req.key);
+    bool leader = false;
+    if (collapsible) {
+      auto ex = co_await asio::this_coro::executor;
+      auto timer = std::make_shared<asio::steady_timer>(ex);
+      auto notified = std::make_shared<bool>(false);
+      timer->expires_after(config.originConnectTimeout + config.originResponseTimeout + std::chrono::seconds(1));
+      leader = collapser.joinOrLead(ck, [this, ex, timer, notified] {
+        if (stopped.load()) return;
+        asio::post(ex, [timer, notified] {
+          *notified = true;
+          timer->cancel();
+        });
+      });
+      if (!leader) {
+        if (!*notified) {
+          error_code ec;
+          co_await timer->async_wait(ecToken(ec));
+        }
+        auto stored = index.find(*req.key, req.headers, nowSeconds());
+        const ServingDecision d = decideServing(req.method, req.headers, stored.get() ? &stored->response : nullptr,
+                                                now(), config.rules);
+        if (stored && (d.action == ServingAction::kServeFresh || d.action == ServingAction::kServeStale ||
+                       d.action == ServingAction::kServeStaleWhileRevalidate)) {
+          counters.collapsed.fetch_add(1, std::memory_order_relaxed);
+          counters.hits.fetch_add(1, std::memory_order_relaxed);
+          bool corrupt = false;
+          const bool keep = co_await serveStored(&client, req, stored, d.currentAge, "COLLAPSED", corrupt);
+          if (!corrupt) {
+            record(stored->variantId, stored->bodyBytes, true);
+            co_return keep;
+          }
+          counters.collapsed.fetch_sub(1, std::memory_order_relaxed);
+          counters.hits.fetch_sub(1, std::memory_order_relaxed);
+        }
+        // The leader's response was not reusable for us: fetch on our own.
+      }
+    }
+    FinishGuard guard{leader ? &collapser : nullptr, ck};
+
+    counters.misses.fetch_add(1, std::memory_order_relaxed);
+    OriginExchange ex(*pool);
+    const HttpTime requestTime = now();
+    counters.originFetches.fetch_add(1, std::memory_order_relaxed);
+    const OriginFailure f = co_await ex.send(makeOriginRequest(req, !hasRange));
+    if (f != OriginFailure::kNone) co_return co_await originFailure(client, f);
+    const StreamResult r = co_await streamResponse(&client, req, ex, requestTime, true, !hasRange, "MISS", &guard);
+    record(r.stored ? variantHash(*req.key, varyKey(ex.headers(), req.headers)) : ck, r.bodyBytes, false);
+    co_return r.keepAlive;
+  }
+
+  // --------------------------------------------------------- revalidation
+  // Conditional request for a stored response. `client` null: background
+  // refresh (stale-while-revalidate), nothing is sent anywhere.
+  awaitable<bool> revalidate(ClientWriter* client, ClientRequest& req, std::shared_ptr<const StoredObject> stored,
+                             const ServingDecision& d) {
+    const bool staleOnError = d.action == ServingAction::kRevalidateOrServeStaleOnError;
+    OriginRequest o = makeOriginRequest(req, false);
+    o.method = "GET";
+    o.headers = buildRevalidationRequest(o.headers, stored->response.headers);
+    OriginExchange ex(*pool);
+    const HttpTime requestTime = now();
+    counters.originFetches.fetch_add(1, std::memory_order_relaxed);
+    const OriginFailure f = co_await ex.send(o);
+    auto serveStale = [&]() -> awaitable<bool> {
+      bool corrupt = false;
+      const bool keep = co_await serveStored(client, req, stored, d.currentAge, "STALE", corrupt);
+      if (corrupt) co_return co_await sendSimple(*client, 502, "origin failed and the stored copy is unreadable\n",
+                                                  false, "ERROR");
+      counters.staleServed.fetch_add(1, std::memory_order_relaxed);
+      record(stored->variantId, stored->bodyBytes, true);
+      co_return keep;
+    };
+    if (f != OriginFailure::kNone) {
+      if (!client) co_return false;
+      if (staleOnError) {
+        counters.originErrors.fetch_add(1, std::memory_order_relaxed);
+        co_return co_await serveStale();
+      }
+      co_return co_await originFailure(*client, f);
+    }
+    if (ex.status() == 304) {
+      const HttpTime responseTime = now();
+      if (notModifiedMatchesStored(stored->response.headers, ex.headers(), responseTime)) {
+        auto updated = std::make_shared<StoredObject>(*stored);
+        updated->response.headers =
+            mergeNotModified(stored->response.headers, stripHopByHop(ex.headers()), responseTime);
+        updated->response.requestTime = requestTime;
+        updated->response.responseTime = responseTime;
+        (void)store->updateMetadata(updated->body->storeId(), encodeStoredObject(*updated));
+        (void)index.replaceMetadata(updated);
+        counters.revalidated.fetch_add(1, std::memory_order_relaxed);
+        if (!client) co_return false;
+        const auto age = calculateAge(updated->response.headers, requestTime, responseTime, now()).currentAge;
+        bool corrupt = false;
+        const bool keep = co_await serveStored(client, req, updated, age, "REVALIDATED", corrupt);
+        if (!corrupt) {
+          record(updated->variantId, updated->bodyBytes, true);
+          co_return keep;
+        }
+      }
+      if (!client) co_return false;
+      // A 304 for something else, or the body went bad: fetch it whole.
+      req.headers.remove("If-None-Match");
+      req.headers.remove("If-Modified-Since");
+      co_return co_await fetchMiss(*client, req);
+    }
+    if (isOriginErrorStatus(ex.status()) && staleOnError) {
+      if (!client) co_return false;
+      co_return co_await serveStale();
+    }
+    counters.misses.fetch_add(1, std::memory_order_relaxed);
+    ClientRequest getReq = req;
+    if (!client) getReq.method = "GET";
+    const StreamResult r = co_await streamResponse(client, getReq, ex, requestTime, true, true, "MISS");
+    if (client) record(stored->variantId, r.bodyBytes, false);
+    co_return r.keepAlive;
+  }
+
+  void spawnRefresh(const ClientRequest& req, std::shared_ptr<const StoredObject> stored) {
+    const std::uint64_t key = primaryHash(*req.key);
+    if (!collapser.tryLead(key)) return;  // a fetch or refresh is already under way
+    ClientRequest copy = req;
+    copy.method = "GET";
+    copy.body.clear();
+    copy.headers.remove("Range");
+    copy.headers.remove("If-Range");
+    asio::co_spawn(
+        asio::make_strand(ioc),
+        [this, copy = std::move(copy), stored = std::move(stored), key]() mutable -> awaitable<void> {
+          ServingDecision d;
+          d.action = ServingAction::kRevalidate;
+          (void)co_await revalidate(nullptr, copy, stored, d);
+          collapser.finish(key);
+        },
+        [this, key](std::exception_ptr e) {
+          if (e) {
+            collapser.finish(key);
+            logLine("background refresh ended by an exception");
+          }
+        });
+  }
+
+  // ---------------------------------------------------------- pass through
+  awaitable<bool> passThrough(ClientWriter& client, ClientRequest& req) {
+    counters.passes.fetch_add(1, std::memory_order_relaxed);
+    OriginExchange ex(*pool);
+    const HttpTime requestTime = now();
+    counters.originFetches.fetch_add(1, std::memory_order_relaxed);
+    const OriginFailure f = co_await ex.send(makeOriginRequest(req, false));
+    if (f != OriginFailure::kNone) co_return co_await originFailure(client, f);
+    if (!isSafeMethod(req.method) && req.key) {
+      for (const auto& k : keysToInvalidate(req.method, ex.status(), *req.key, ex.headers())) {
+        counters.invalidations.fetch_add(index.invalidate(k), std::memory_order_relaxed);
+      }
+    }
+    const StreamResult r = co_await streamResponse(&client, req, ex, requestTime, false, false, "PASS");
+    co_return r.keepAlive;
+  }
+
+  // ----------------------------------------------------------------- drain
+  awaitable<void> drainWatcher() {
+    const auto deadline = std::chrono::steady_clock::now() + config.drainTimeout;
+    asio::steady_timer t(ioc);
+    for (;;) {
+      if (counters.activeConnections.load() == 0 || std::chrono::steady_clock::now() >= deadline) break;
+      t.expires_after(std::chrono::milliseconds(20));
+      error_code ec;
+      co_await t.async_wait(ecToken(ec));
+    }
+    logLine("drained; stopping");
+    ioc.stop();
+  }
+
+  void beginDrain() {
+    asio::post(ioc, [this] {
+      if (draining.exchange(true)) return;
+      logLine("draining: no new connections, finishing in-flight requests");
+      error_code ec;
+      acceptor->close(ec);
+      signals->cancel(ec);
+      std::vector<std::shared_ptr<SessionHandle>> handles;
+      {
+        std::lock_guard lock(sessionsMutex);
+        for (auto& [id, w] : sessions) {
+          if (auto h = w.lock()) handles.push_back(std::move(h));
+        }
+      }
+      for (auto& h : handles) {
+        asio::post(h->executor, [h] {
+          if (h->alive && h->idle && h->stream) h->stream->cancel();
+        });
+      }
+      asio::co_spawn(ioc, drainWatcher(), asio::detached);
+    });
+  }
+};
+
+ProxyServer::ProxyServer(ProxyConfig config, CacheIndex& index, AccessLog* accessLog)
+    : impl_(std::make_unique<Impl>(std::move(config), index, accessLog)) {}
+
+ProxyServer::~ProxyServer() = default;  // ~Impl stops and joins
+
+cachelib::Status ProxyServer::start() {
+  auto& im = *impl_;
+  im.store = &im.index.store();
+  error_code ec;
+  tcp::resolver resolver(im.ioc);
+  const auto& ohp = im.config.origin.hostPort;
+  auto results = resolver.resolve(ohp.host, std::to_string(ohp.port), ec);
+  if (ec || results.empty()) {
+    return cachelib::Status::error("origin " + ohp.authority() + ": cannot resolve: " + ec.message());
+  }
+  OriginPoolConfig pc;
+  pc.endpoint = results.begin()->endpoint();
+  pc.connectTimeout = im.config.originConnectTimeout;
+  pc.responseTimeout = im.config.originResponseTimeout;
+  pc.maxIdle = im.config.originMaxIdle;
+  im.pool = std::make_unique<OriginPool>(pc);
+
+  const auto& lhp = im.config.listen;
+  auto addr = asio::ip::make_address(lhp.host, ec);
+  if (ec) {
+    auto r = resolver.resolve(lhp.host, std::to_string(lhp.port), ec);
+    if (ec || r.empty()) return cachelib::Status::error("listen " + lhp.authority() + ": cannot resolve host");
+    addr = r.begin()->endpoint().address();
+  }
+  const tcp::endpoint ep(addr, lhp.port);
+  im.acceptor->open(ep.protocol(), ec);
+  if (!ec) im.acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) im.acceptor->bind(ep, ec);
+  if (!ec) im.acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return cachelib::Status::error("listen " + lhp.authority() + ": " + ec.message());
+  im.boundPort = im.acceptor->local_endpoint().port();
+
+  auto lower = [](std::string s) { return toLowerAscii(s); };
+  im.allowedAuthorities = {lower(ohp.authority()), lower(HostPort{lhp.host, im.boundPort}.authority())};
+  if (ohp.port == 80) im.allowedAuthorities.push_back(lower(ohp.host));
+  im.allowedAuthorities.push_back("localhost:" + std::to_string(im.boundPort));
+
+  if (im.signalsWanted) {
+    im.signals->add(SIGINT, ec);
+    im.signals->add(SIGTERM, ec);
+    im.signals->async_wait([this](const error_code& e, int) {
+      if (!e) beginDrain();
+    });
+  }
+  asio::co_spawn(im.ioc, im.acceptLoop(), asio::detached);
+  for (unsigned i = 0; i < std::max(1u, im.config.threads); ++i) {
+    im.threads.emplace_back([&im] {
+      for (;;) {
+        // A handler that throws (bad_alloc) must not take the server down.
+        try {
+          im.ioc.run();
+          return;
+        } catch (const std::exception& e) {
+          logLine(std::string("handler threw: ") + e.what());
+        }
+      }
+    });
+  }
+  return cachelib::Status::ok();
+}
+
+std::uint16_t ProxyServer::port() const noexcept { return impl_->boundPort; }
+void ProxyServer::handleSignals() { impl_->signalsWanted = true; }
+void ProxyServer::beginDrain() { impl_->beginDrain(); }
+bool ProxyServer::draining() const noexcept { return impl_->draining.load(); }
+const ProxyCounters& ProxyServer::counters() const noexcept { return impl_->counters; }
+
+void ProxyServer::waitStopped() {
+  for (auto& t : impl_->threads) {
+    if (t.joinable()) t.join();
+  }
+  impl_->threads.clear();
+}
+
+}  // namespace edgecache::proxy

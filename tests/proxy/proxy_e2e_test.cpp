@@ -1,0 +1,926 @@
+// End-to-end tests of the data plane over real sockets on 127.0.0.1: a test
+// origin (cpp-httplib, in process, ephemeral port) behind a ProxyServer, and
+// a raw-socket client that can also send malformed requests.
+//
+// Time: the proxy and the origin share an injected clock (real time plus an
+// offset the test advances), so expiry is tested without sleeping. The only
+// real waits are the origin's deliberate slowness (collapsing, timeouts),
+// all bounded by the proxy's configured timeouts.
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <httplib.h>
+
+#include "cachelib/policy_registry.h"
+#include "proxy/body_store.h"
+#include "proxy/cache_index.h"
+#include "proxy/control_loop.h"
+#include "proxy/http_date.h"
+#include "proxy/object_store_body_store.h"
+#include "proxy/proxy_server.h"
+#include "proxy/stored_object.h"
+#include "store/object_store.h"
+#include "tests/test_support.h"
+
+using namespace edgecache;
+using namespace edgecache::proxy;
+using namespace std::chrono_literals;
+
+namespace {
+
+// ------------------------------------------------------------------ clock
+struct FakeClock {
+  std::atomic<long long> offsetSeconds{0};
+  HttpTime now() const {
+    return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()) +
+           std::chrono::seconds(offsetSeconds.load());
+  }
+  void advance(std::chrono::seconds s) { offsetSeconds += s.count(); }
+};
+
+// ----------------------------------------------------------------- origin
+class TestOrigin {
+ public:
+  explicit TestOrigin(FakeClock& clock) : clock_(clock) {
+    auto count = [this](const httplib::Request& req) {
+      std::lock_guard lock(mutex_);
+      ++hits_[req.path];
+      lastHeaders_[req.path] = req.headers;
+    };
+    auto dated = [this](httplib::Response& res) { res.set_header("Date", formatHttpDate(clock_.now())); };
+
+    svr_.Get("/fresh", [=, this](const httplib::Request& req, httplib::Response& res) {
+      count(req);
+      dated(res);
+      res.set_header("Cache-Control", "max-age=60");
+      res.set_content("fresh body", "text/plain");
+    });
+    svr_.Get("/etag", [=, this](const httplib::Request& req, httplib::Response& res) {
+      count(req);
+      dated(res);
+      res.set_header("Cache-Control", "max-age=10");
+      res.set_header("ETag", "\"v1\"");
+      if (req.get_header_value("If-None-Match") == "\"v1\"") {
+        res.status = 304;
+        return;
+      }
+      res.set_content("etag body 0123456789", "text/plain");
+    });
+    svr_.Get("/nostore", [=, this](const httplib::Request& req, httplib::Response& res) {
+      count(req);
+      dated(res);
+      res.set_header("Cache-Control", "no-store");
+      res.set_content("secret", "text/plain");
+    });
+    svr_.Get("/vary", [=, this](const httplib::Request& req, httplib::Response& res) {
+      count(req);
+      dated(res);
+      res.set_header("Cache-Control", "max-age=60");
+      res.set_header("Vary", "Accept-Language");
+      res.set_content("lang=" + req.get_header_value("Accept-Language"), "text/plain");
+    });
+    svr_.Get("/sie", [=, this](const httplib::Request& req, httplib::Response& res) {
+      count(req);
+      dated(res);
+      if (failing_.load()) {
+        res.status = 503;
+        res.set_content("down", "text/plain");
+        return;
+      }
+      res.set_header("Cache-Control", "max-age=1, stale-if-error=600");
+      res.set_content("sie body", "text/plain");
+    });
+    svr_.Get("/swr", [=, this](const httplib::Request& req, httplib::Response& res) {
+      count(req);
+      dated(res);
+      res.set_header("Cache-Control", "max-age=1, stale-while-revalidate=600");
+      res.set_content("swr body " + std::to_string(hitsOf("/swr")), "text/plain");
+    });
+    svr_.Get("/slow", [=, this](const httplib::Request& req, httplib::Response& res) {
+      count(req);
+      std::this_thread::sleep_for(std::chrono::milliseconds(slowMs_.load()));
+      dated(res);
+      res.set_header("Cache-Control", "max-age=60");
+      res.set_content("slow body", "text/plain");
+    });
+    svr_.Get("/big", [=, this](const httplib::Request& req, httplib::Response& res) {
+      count(req);
+      dated(res);
+      res.set_header("Cache-Control", "max-age=60");
+      std::string body(300 * 1024, 'x');
+      for (std::size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>('a' + i % 26);
+      res.set_content(body, "application/octet-stream");
+    });
+    svr_.Get(R"(/k/(\d+))", [=, this](const httplib::Request& req, httplib::Response& res) {
+      count(req);
+      dated(res);
+      res.set_header("Cache-Control", "max-age=600");
+      res.set_content(std::string(1000 + 10 * std::stoi(req.matches[1]), 'k'), "text/plain");
+    });
+    svr_.Post("/inv", [=, this](const httplib::Request& req, httplib::Response& res) {
+      count(req);
+      res.set_content("posted:" + req.body, "text/plain");
+    });
+    svr_.Get("/inv", [=, this](const httplib::Request& req, httplib::Response& res) {
+      count(req);
+      dated(res);
+      res.set_header("Cache-Control", "max-age=600");
+      res.set_content("inv body " + std::to_string(hitsOf("/inv")), "text/plain");
+    });
+    port_ = svr_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { svr_.listen_after_bind(); });
+    for (int i = 0; i < 500 && !svr_.is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  ~TestOrigin() { stop(); }
+  void stop() {
+    svr_.stop();
+    if (thread_.joinable()) thread_.join();
+  }
+  int port() const { return port_; }
+  int hitsOf(const std::string& path) {
+    std::lock_guard lock(mutex_);
+    return hits_[path];
+  }
+  std::string lastHeader(const std::string& path, const std::string& name) {
+    std::lock_guard lock(mutex_);
+    auto it = lastHeaders_[path].find(name);
+    return it == lastHeaders_[path].end() ? std::string() : it->second;
+  }
+  std::atomic<bool> failing_{false};
+  std::atomic<int> slowMs_{300};
+
+ private:
+  FakeClock& clock_;
+  httplib::Server svr_;
+  std::thread thread_;
+  int port_ = 0;
+  std::mutex mutex_;
+  std::map<std::string, int> hits_;
+  std::map<std::string, httplib::Headers> lastHeaders_;
+};
+
+// A TCP origin that accepts and immediately resets/closes every connection.
+class ResettingOrigin {
+ public:
+  ResettingOrigin() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    REQUIRE(::listen(fd_, 16) == 0);
+    socklen_t len = sizeof a;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    thread_ = std::thread([this] {
+      for (;;) {
+        int c = ::accept(fd_, nullptr, nullptr);
+        if (c < 0) return;
+        char buf[1024];
+        (void)::recv(c, buf, sizeof buf, 0);  // read the request, then reset
+        linger l{1, 0};
+        ::setsockopt(c, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+        ::close(c);
+      }
+    });
+  }
+  ~ResettingOrigin() {
+    ::shutdown(fd_, SHUT_RDWR);
+    ::close(fd_);
+    thread_.join();
+  }
+  int port() const { return port_; }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+  std::thread thread_;
+};
+
+// A port with nothing listening.
+int deadPort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  const int port = ntohs(a.sin_port);
+  ::close(fd);
+  return port;
+}
+
+// ------------------------------------------------------------------ proxy
+struct Proxy {
+  Proxy(FakeClock& clock, int originPort, std::unique_ptr<BodyStore> ownStore = nullptr,
+        BodyStore* sharedStore = nullptr, std::uint64_t capacity = 64ull << 20) {
+    if (!sharedStore) {
+      store = ownStore ? std::move(ownStore) : makeMemoryBodyStore();
+      sharedStore = store.get();
+    }
+    auto created = CacheIndex::create({capacity, 0}, *sharedStore);
+    REQUIRE(created);
+    index = std::move(created).value();
+    rebuild = index->rebuild();
+    config.listen = HostPort{"127.0.0.1", 0};
+    config.origin.hostPort = HostPort{"127.0.0.1", static_cast<std::uint16_t>(originPort)};
+    config.threads = 2;
+    config.clock = [&clock] { return clock.now(); };
+    config.originConnectTimeout = 500ms;
+    config.originResponseTimeout = 500ms;
+    config.requestTimeout = 2000ms;
+    config.idleTimeout = 2000ms;
+    config.drainTimeout = 5000ms;
+  }
+  void start() {
+    server = std::make_unique<ProxyServer>(config, *index, &log);
+    auto s = server->start();
+    REQUIRE_MESSAGE(s.isOk(), s.message());
+  }
+  ~Proxy() {
+    if (server) {
+      server->beginDrain();
+      server->waitStopped();
+    }
+  }
+  std::uint16_t port() const { return server->port(); }
+
+  std::unique_ptr<BodyStore> store;
+  std::unique_ptr<CacheIndex> index;
+  CacheIndex::RebuildStats rebuild;
+  AccessLog log;
+  ProxyConfig config;
+  std::unique_ptr<ProxyServer> server;
+};
+
+// ----------------------------------------------------------------- client
+struct RawResponse {
+  int status = 0;
+  std::map<std::string, std::string> headers;  // lower-cased names, last wins
+  std::string body;
+  std::string header(const std::string& n) const {
+    auto it = headers.find(n);
+    return it == headers.end() ? std::string() : it->second;
+  }
+};
+
+class Client {
+ public:
+  explicit Client(int port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    timeval tv{5, 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<std::uint16_t>(port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  }
+  ~Client() { ::close(fd_); }
+  bool connected() const { return connected_; }
+  bool send(std::string_view s) {
+    while (!s.empty()) {
+      const ssize_t n = ::send(fd_, s.data(), s.size(), MSG_NOSIGNAL);
+      if (n <= 0) return false;
+      s.remove_prefix(static_cast<std::size_t>(n));
+    }
+    return true;
+  }
+  // Reads one response; nullopt on timeout/close before a full head.
+  std::optional<RawResponse> read(bool headRequest = false) {
+    std::size_t end;
+    while ((end = buf_.find("\r\n\r\n")) == std::string::npos) {
+      if (!fill()) return std::nullopt;
+    }
+    RawResponse r;
+    std::string head = buf_.substr(0, end);
+    buf_.erase(0, end + 4);
+    std::size_t lineEnd = head.find("\r\n");
+    const std::string statusLine = head.substr(0, lineEnd);
+    if (statusLine.size() < 12) return std::nullopt;
+    r.status = std::stoi(statusLine.substr(9, 3));
+    std::size_t pos = lineEnd == std::string::npos ? head.size() : lineEnd + 2;
+    while (pos < head.size()) {
+      std::size_t e = head.find("\r\n", pos);
+      if (e == std::string::npos) e = head.size();
+      const std::string line = head.substr(pos, e - pos);
+      const auto colon = line.find(':');
+      if (colon != std::string::npos) {
+        std::string v = line.substr(colon + 1);
+        while (!v.empty() && v.front() == ' ') v.erase(0, 1);
+        r.headers[toLowerAscii(line.substr(0, colon))] = v;
+      }
+      pos = e + 2;
+    }
+    if (r.status == 100) return read(headRequest);
+    if (headRequest || r.status == 204 || r.status == 304 || r.status < 200) return r;
+    if (!r.header("content-length").empty()) {
+      const std::size_t n = std::stoul(r.header("content-length"));
+      while (buf_.size() < n) {
+        if (!fill()) return std::nullopt;
+      }
+      r.body = buf_.substr(0, n);
+      buf_.erase(0, n);
+    } else if (r.header("transfer-encoding") == "chunked") {
+      for (;;) {
+        while ((end = buf_.find("\r\n")) == std::string::npos) {
+          if (!fill()) return std::nullopt;
+        }
+        const std::size_t size = std::stoul(buf_.substr(0, end), nullptr, 16);
+        buf_.erase(0, end + 2);
+        while (buf_.size() < size + 2) {
+          if (!fill()) return std::nullopt;
+        }
+        r.body += buf_.substr(0, size);
+        buf_.erase(0, size + 2);
+        if (size == 0) break;
+      }
+    } else {
+      while (fill()) {
+      }
+      r.body = std::move(buf_);
+      buf_.clear();
+    }
+    return r;
+  }
+  // True when the peer closed the connection (EOF) within the timeout.
+  bool closedByPeer() {
+    char c;
+    const ssize_t n = ::recv(fd_, &c, 1, 0);
+    return n == 0 || (n < 0 && errno == ECONNRESET);
+  }
+
+ private:
+  bool fill() {
+    char tmp[65536];
+    const ssize_t n = ::recv(fd_, tmp, sizeof tmp, 0);
+    if (n <= 0) return false;
+    buf_.append(tmp, static_cast<std::size_t>(n));
+    return true;
+  }
+  int fd_;
+  bool connected_ = false;
+  std::string buf_;
+};
+
+std::optional<RawResponse> get(int port, const std::string& path, const std::string& extraHeaders = "",
+                               const std::string& method = "GET") {
+  Client c(port);
+  if (!c.connected()) return std::nullopt;
+  c.send(method + " " + path + " HTTP/1.1\r\nHost: example.test\r\n" + extraHeaders + "\r\n");
+  return c.read(method == "HEAD");
+}
+
+}  // namespace
+
+TEST_SUITE("proxy e2e") {
+
+TEST_CASE("fresh hit is served from the store without contacting the origin") {
+  FakeClock clock;
+  TestOrigin origin(clock);
+  Proxy p(clock, origin.port());
+  p.start();
+  auto r1 = get(p.port(), "/fresh");
+  REQUIRE(r1);
+  CHECK(r1->status == 200);
+  CHECK(r1->body == "fresh body");
+  CHECK(r1->header("x-cache") == "MISS");
+  clock.advance(5s);
+  auto r2 = get(p.port(), "/fresh");
+  REQUIRE(r2);
+  CHECK(r2->status == 200);
+  CHECK(r2->body == "fresh body");
+  CHECK(r2->header("x-cache") == "HIT");
+  CHECK(std::stoi(r2->header("age")) >= 5);
+  CHECK(origin.hitsOf("/fresh") == 1);
+  CHECK(p.server->counters().hits.load() == 1);
+}
+
+TEST_CASE("keep-alive: several requests on one connection") {
+  FakeClock clock;
+  TestOrigin origin(clock);
+  Proxy p(clock, origin.port());
+  p.start();
+  Client c(p.port());
+  for (int i = 0; i < 3; ++i) {
+    REQUIRE(c.send("GET /fresh HTTP/1.1\r\nHost: example.test\r\n\r\n"));
+    auto r = c.read();
+    REQUIRE(r);
+    CHECK(r->status == 200);
+    CHECK(r->body == "fresh body");
+  }
+  CHECK(origin.hitsOf("/fresh") == 1);
+}
+
+TEST_CASE("max-age expiry leads to revalidation; the origin's 304 refreshes the stored response") {
+  FakeClock clock;
+  TestOrigin origin(clock);
+  Proxy p(clock, origin.port());
+  p.start();
+  auto r1 = get(p.port(), "/etag");
+  REQUIRE(r1);
+  CHECK(r1->body == "etag body 0123456789");
+  clock.advance(20s);
+  auto r2 = get(p.port(), "/etag");
+  REQUIRE(r2);
+  CHECK(r2->status == 200);
+  CHECK(r2->header("x-cache") == "REVALIDATED");
+  CHECK(r2->body == "etag body 0123456789");
+  CHECK(origin.hitsOf("/etag") == 2);
+  CHECK(origin.lastHeader("/etag", "If-None-Match") == "\"v1\"");
+  // Fresh again after the merge: no third origin request.
+  auto r3 = get(p.port(), "/etag");
+  REQUIRE(r3);
+  CHECK(r3->header("x-cache") == "HIT");
+  CHECK(origin.hitsOf("/etag") == 2);
+}
+
+TEST_CASE("no-store responses are not stored") {
+  FakeClock clock;
+  TestOrigin origin(clock);
+  Proxy p(clock, origin.port());
+  p.start();
+  for (int i = 0; i < 2; ++i) {
+    auto r = get(p.port(), "/nostore");
+    REQUIRE(r);
+    CHECK(r->body == "secret");
+    CHECK(r->header("x-cache") == "MISS");
+  }
+  CHECK(origin.hitsOf("/nostore") == 2);
+  CHECK(p.index->snapshot().objects == 0);
+}
+
+TEST_CASE("Vary selects stored variants by the request's headers") {
+  FakeClock clock;
+  TestOrigin origin(clock);
+  Proxy p(clock, origin.port());
+  p.start();
+  auto en = get(p.port(), "/vary", "Accept-Language: en\r\n");
+  auto fr = get(p.port(), "/vary", "Accept-Language: fr\r\n");
+  auto en2 = get(p.port(), "/vary", "Accept-Language: en\r\n");
+  auto fr2 = get(p.port(), "/vary", "Accept-Language: fr\r\n");
+  REQUIRE((en && fr && en2 && fr2));
+  CHECK(en->body == "lang=en");
+  CHECK(fr->body == "lang=fr");
+  CHECK(en2->body == "lang=en");
+  CHECK(en2->header("x-cache") == "HIT");
+  CHECK(fr2->body == "lang=fr");
+  CHECK(fr2->header("x-cache") == "HIT");
+  CHECK(origin.hitsOf("/vary") == 2);
+}
+
+TEST_CASE("client conditional request is answered 304 from the store") {
+  FakeClock clock;
+  TestOrigin origin(clock);
+  Proxy p(clock, origin.port());
+  p.start();
+  REQUIRE(get(p.port(), "/etag"));
+  auto r = get(p.port(), "/etag", "If-None-Match: \"v1\"\r\n");
+  REQUIRE(r);
+  CHECK(r->status == 304);
+  CHECK(r->header("etag") == "\"v1\"");
+  CHECK(origin.hitsOf("/etag") == 1);
+  // On a miss the conditional is evaluated against the fetched response.
+  auto m = get(p.port(), "/fresh", "If-None-Match: \"nope\"\r\n");
+  REQUIRE(m);
+  CHECK(m->status == 200);
+}
+
+TEST_CASE("Range requests are answered 206/416 from the stored body") {
+  FakeClock clock;
+  TestOrigin origin(clock);
+  Proxy p(clock, origin.port());
+  p.start();
+  REQUIRE(get(p.port(), "/etag"));
+  auto r = get(p.port(), "/etag", "Range: bytes=0-3\r\n");
+  REQUIRE(r);
+  CHECK(r->status == 206);
+  CHECK(r->body == "etag");
+  CHECK(r->header("content-range") == "bytes 0-3/20");
+  auto tail = get(p.port(), "/etag", "Range: bytes=-4\r\n");
+  REQUIRE(tail);
+  CHECK(tail->status == 206);
+  CHECK(tail->body == "6789");
+  auto bad = get(p.port(), "/etag", "Range: bytes=100-200\r\n");
+  REQUIRE(bad);
+  CHECK(bad->status == 416);
+  CHECK(bad->header("content-range") == "bytes */20");
+  CHECK(origin.hitsOf("/etag") == 1);
+}
+
+TEST_CASE("HEAD is answered from a stored GET response") {
+  FakeClock clock;
+  TestOrigin origin(clock);
+  Proxy p(clock, origin.port());
+  p.start();
+  REQUIRE(get(p.port(), "/fresh"));
+  Client c(p.port());
+  c.send("HEAD /fresh HTTP/1.1\r\nHost: example.test\r\n\r\n");
+  auto r = c.read(true);
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  CHECK(r->header("content-length") == "10");
+  CHECK(r->header("x-cache") == "HIT");
+  // Same connection still usable: no body bytes were sent after the head.
+  c.send("GET /fresh HTTP/1.1\r\nHost: example.test\r\n\r\n");
+  auto r2 = c.read();
+  REQUIRE(r2);
+  CHECK(r2->body == "fresh body");
+  CHECK(origin.hitsOf("/fresh") == 1);
+}
+
+TEST_CASE("a successful POST invalidates the stored target") {
+  FakeClock clock;
+  TestOrigin origin(clock);
+  Proxy p(clock, origin.port());
+  p.start();
+  auto a = get(p.port(), "/inv");
+  auto b = get(p.port(), "/inv");
+  REQUIRE((a && b));
+  CHECK(b->header("x-cache") == "HIT");
+  Client c(p.port());
+  c.send("POST /inv HTTP/1.1\r\nHost: example.test\r\nContent-Length: 5\r\n\r\nhello");
+  auto post = c.read();
+  REQUIRE(post);
+  CHECK(post->status == 200);
+  CHECK(post->body == "posted:hello");
+  auto after = get(p.port(), "/inv");
+  REQUIRE(after);
+  CHECK(after->header("x-cache") == "MISS");
+  CHECK(origin.hitsOf("/inv") == 3);  // GET, POST, GET
+}
+
+TEST_CASE("stale-if-error: a stale copy answers when the origin errors or is down") {
+  FakeClock clock;
+  TestOrigin origin(clock);
+  Proxy p(clock, origin.port());
+  p.start();
+  REQUIRE(get(p.port(), "/sie"));
+  clock.advance(30s);
+  origin.failing_ = true;  // 503
+  auto r = get(p.port(), "/sie");
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  CHECK(r->body == "sie body");
+  CHECK(r->header("x-cache") == "STALE");
+  origin.stop();  // connection refused from now on
+  auto down = get(p.port(), "/sie");
+  REQUIRE(down);
+  CHECK(down->status == 200);
+  CHECK(down->body == "sie body");
+  // Nothing stored for another URL: a gateway error, quickly.
+  auto miss = get(p.port(), "/fresh");
+  REQUIRE(miss);
+  CHECK(miss->status == 502);
+}
+
+TEST_CASE("stale-while-revalidate serves stale at once and refreshes in the background") {
+  FakeClock clock;
+  TestOrigin origin(clock);
+  Proxy p(clock, origin.port());
+  p.start();
+  auto first = get(p.port(), "/swr");
+  REQUIRE(first);
+  clock.advance(10s);
+  auto stale = get(p.port(), "/swr");
+  REQUIRE(stale);
+  CHECK(stale->header("x-cache") == "STALE");
+  CHECK(stale->body == first->body);
+  // The refresh runs on its own; wait (bounded) for the origin to see it.
+  for (int i = 0; i < 200 && origin.hitsOf("/swr") < 2; ++i) std::this_thread::sleep_for(10ms);
+  CHECK(origin.hitsOf("/swr") == 2);
+}
+
+TEST_CASE("only-if-cached with nothing stored is a 504") {
+  FakeClock clock;
+  TestOrigin origin(clock);
+  Proxy p(clock, origin.port());
+  p.start();
+  auto r = get(p.port(), "/fresh", "Cache-Control: only-if-cached\r\n");
+  REQUIRE(r);
+  CHECK(r->status == 504);
+  CHECK(origin.hitsOf("/fresh") == 0);
+}
+
+TEST_CASE("concurrent misses collapse into one origin fetch") {
+  FakeClock clock;
+  TestOrigin origin(clock);
+  origin.slowMs_ = 300;
+  Proxy p(clock, origin.port());
+  p.config.originResponseTimeout = 3000ms;
+  p.start();
+  constexpr int kClients = 8;
+  std::vector<std::thread> threads;
+  std::vector<std::optional<RawResponse>> results(kClients);
+  for (int i = 0; i < kClients; ++i) {
+    threads.emplace_back([&, i] { results[i] = get(p.port(), "/slow"); });
+  }
+  for (auto& t : threads) t.join();
+  for (const auto& r : results) {
+    REQUIRE(r);
+    CHECK(r->status == 200);
+    CHECK(r->body == "slow body");
+  }
+  CHECK(origin.hitsOf("/slow") == 1);
+  CHECK(p.server->counters().collapsed.load() == kClients - 1);
+}
+
+TEST_CASE("large bodies stream to the client while being stored") {
+  FakeClock clock;
+  TestOrigin origin(clock);
+  Proxy p(clock, origin.port());
+  p.start();
+  auto a = get(p.port(), "/big");
+  auto b = get(p.port(), "/big");
+  REQUIRE((a && b));
+  CHECK(a->body.size() == 300 * 1024);
+  CHECK(b->body == a->body);
+  CHECK(b->header("x-cache") == "HIT");
+  auto mid = get(p.port(), "/big", "Range: bytes=100000-100009\r\n");
+  REQUIRE(mid);
+  CHECK(mid->body == a->body.substr(100000, 10));
+}
+
+TEST_CASE("bodies above max-object-bytes are streamed but not stored") {
+  FakeClock clock;
+  TestOrigin origin(clock);
+  Proxy p(clock, origin.port());
+  p.config.rules.maxObjectBytes = 100 * 1024;
+  p.start();
+  auto a = get(p.port(), "/big");
+  auto b = get(p.port(), "/big");
+  REQUIRE((a && b));
+  CHECK(a->body.size() == 300 * 1024);
+  CHECK(b->body.size() == 300 * 1024);
+  CHECK(origin.hitsOf("/big") == 2);
+}
+
+TEST_CASE("malformed and smuggling requests get 400/501 and the connection is closed") {
+  FakeClock clock;
+  TestOrigin origin(clock);
+  Proxy p(clock, origin.port());
+  p.start();
+  struct Case {
+    const char* name;
+    std::string wire;
+    int status;
+  };
+  const std::vector<Case> cases = {
+      {"garbage", "GARBAGE\r\n\r\n", 400},
+      {"CL and TE", "POST /inv HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+       400},
+      {"duplicate CL", "POST /inv HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd", 400},
+      {"CL list", "POST /inv HTTP/1.1\r\nHost: a\r\nContent-Length: 3, 3\r\n\r\nabc", 400},
+      {"bad chunk size", "POST /inv HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n", 400},
+      {"TE not chunked last", "POST /inv HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", 400},
+      {"TE before chunked", "POST /inv HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+       501},
+      {"missing Host", "GET /fresh HTTP/1.1\r\n\r\n", 400},
+      {"two Hosts", "GET /fresh HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400},
+      {"header too large", "GET /fresh HTTP/1.1\r\nHost: a\r\nX-Big: " + std::string(40000, 'a') + "\r\n\r\n", 431},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.name);
+    Client client(p.port());
+    client.send(c.wire);
+    auto r = client.read();
+    REQUIRE(r);
+    if (std::string(c.name) == "bad chunk size") {
+      CHECK((r->status == 400));
+    } else if (std::string(c.name) == "TE before chunked") {
+      CHECK((r->status == 501 || r->status == 400));
+    } else {
+      CHECK(r->status == c.status);
+    }
+    CHECK(client.closedByPeer());
+  }
+  CHECK(origin.hitsOf("/inv") == 0);
+}
+
+TEST_CASE("absolute-form requests for another host are refused (no open proxy)") {
+  FakeClock clock;
+  TestOrigin origin(clock);
+  Proxy p(clock, origin.port());
+  p.start();
+  Client c(p.port());
+  c.send("GET http://evil.example/fresh HTTP/1.1\r\nHost: evil.example\r\n\r\n");
+  auto r = c.read();
+  REQUIRE(r);
+  CHECK(r->status == 403);
+  CHECK(origin.hitsOf("/fresh") == 0);
+  // The configured origin's own authority is accepted.
+  Client ok(p.port());
+  ok.send("GET http://127.0.0.1:" + std::to_string(origin.port()) + "/fresh HTTP/1.1\r\nHost: x\r\n\r\n");
+  auto r2 = ok.read();
+  REQUIRE(r2);
+  CHECK(r2->status == 200);
+}
+
+TEST_CASE("origin down, slow or resetting -> 502/504 within the timeout") {
+  FakeClock clock;
+  SUBCASE("down") {
+    Proxy p(clock, deadPort());
+    p.start();
+    const auto t0 = std::chrono::steady_clock::now();
+    auto r = get(p.port(), "/x");
+    REQUIRE(r);
+    CHECK(r->status == 502);
+    CHECK(std::chrono::steady_clock::now() - t0 < 2s);
+  }
+  SUBCASE("slow") {
+    TestOrigin origin(clock);
+    origin.slowMs_ = 2000;
+    Proxy p(clock, origin.port());
+    p.config.originResponseTimeout = 300ms;
+    p.start();
+    const auto t0 = std::chrono::steady_clock::now();
+    auto r = get(p.port(), "/slow");
+    REQUIRE(r);
+    CHECK(r->status == 504);
+    CHECK(std::chrono::steady_clock::now() - t0 < 1500ms);
+  }
+  SUBCASE("reset") {
+    ResettingOrigin origin;
+    Proxy p(clock, origin.port());
+    p.start();
+    auto r = get(p.port(), "/x");
+    REQUIRE(r);
+    CHECK(r->status == 502);
+  }
+}
+
+TEST_CASE("live resize and policy switch under load produce no errors") {
+  FakeClock clock;
+  TestOrigin origin(clock);
+  Proxy p(clock, origin.port(), nullptr, nullptr, 40 * 1000);
+  p.start();
+  std::atomic<bool> stop{false};
+  std::atomic<int> errors{0}, done{0};
+  std::vector<std::thread> load;
+  for (int t = 0; t < 4; ++t) {
+    load.emplace_back([&, t] {
+      Client c(p.port());
+      for (int i = 0; i < 150 && !stop.load(); ++i) {
+        const int k = (i * 7 + t * 13) % 60;
+        c.send("GET /k/" + std::to_string(k) + " HTTP/1.1\r\nHost: example.test\r\n\r\n");
+        auto r = c.read();
+        if (!r || r->status != 200 || r->body.size() != std::size_t(1000 + 10 * k)) ++errors;
+        ++done;
+      }
+    });
+  }
+  const auto online = cachelib::onlinePolicies();
+  for (int i = 0; i < 20; ++i) {
+    p.index->resize(i % 2 ? 10 * 1000 : 80 * 1000);
+    CHECK(p.index->setPolicy(online[static_cast<std::size_t>(i) % online.size()].id).isOk());
+    std::this_thread::sleep_for(5ms);
+  }
+  for (auto& t : load) t.join();
+  CHECK(errors.load() == 0);
+  CHECK(done.load() == 600);
+  CHECK(p.index->snapshot().usedBytes <= p.index->snapshot().capacityBytes);
+}
+
+namespace {
+// Alternates between two policies and two capacities every window.
+class FlipController final : public cachelib::Controller {
+ public:
+  std::string name() const override { return "flip"; }
+  cachelib::Decision start(const cachelib::ControlContext&) override { return {64 * 1000, 0}; }
+  cachelib::Decision decide(const cachelib::WindowFeatures&) override {
+    flip_ = !flip_;
+    const auto online = cachelib::onlinePolicies();
+    return {flip_ ? 20 * 1000u : 64 * 1000u, flip_ ? online[1].id : online[0].id};
+  }
+
+ private:
+  bool flip_ = false;
+};
+}  // namespace
+
+TEST_CASE("control loop applies controller decisions live from recorded traffic") {
+  FakeClock clock;
+  TestOrigin origin(clock);
+  Proxy p(clock, origin.port(), nullptr, nullptr, 64 * 1000);
+  p.start();
+  ControlLoopConfig lc;
+  lc.windowRequests = 20;
+  lc.windowSeconds = 0;
+  lc.floorBytes = 1000;
+  lc.ceilingBytes = 1 << 20;
+  std::atomic<int> decisions{0};
+  ControlLoop loop(*p.index, p.log, std::make_unique<FlipController>(), lc,
+                   [&](const cachelib::WindowFeatures& f, const cachelib::Decision&) {
+                     CHECK(f.requests >= 20);
+                     ++decisions;
+                   });
+  loop.start();
+  Client c(p.port());
+  int errors = 0;
+  for (int i = 0; i < 100; ++i) {
+    c.send("GET /k/" + std::to_string(i % 30) + " HTTP/1.1\r\nHost: example.test\r\n\r\n");
+    auto r = c.read();
+    if (!r || r->status != 200) ++errors;
+  }
+  // The last access is recorded just after its response is written: wait
+  // (bounded) until the loop has drained all 100.
+  for (int i = 0; i < 300 && (decisions.load() < 3 || loop.status().requests < 100); ++i) {
+    std::this_thread::sleep_for(10ms);
+  }
+  loop.stop();
+  CHECK(errors == 0);
+  CHECK(decisions.load() >= 3);
+  const auto st = loop.status();
+  CHECK(st.windows >= 3);
+  CHECK(st.requests == 100);
+  CHECK(st.missBytes > 0);
+  CHECK(st.cost.egress > 0);
+  CHECK(st.resizes >= 2);
+  CHECK(st.policySwitches >= 2);
+}
+
+TEST_CASE("drain: in-flight requests finish, then the server stops") {
+  FakeClock clock;
+  TestOrigin origin(clock);
+  origin.slowMs_ = 400;
+  Proxy p(clock, origin.port());
+  p.config.originResponseTimeout = 3000ms;
+  p.start();
+  Client idle(p.port());  // an idle keep-alive connection must not hold the drain
+  REQUIRE(idle.send("GET /fresh HTTP/1.1\r\nHost: example.test\r\n\r\n"));
+  REQUIRE(idle.read());
+  std::optional<RawResponse> inflight;
+  std::thread t([&] { inflight = get(p.port(), "/slow"); });
+  for (int i = 0; i < 200 && origin.hitsOf("/slow") == 0; ++i) std::this_thread::sleep_for(5ms);
+  const auto t0 = std::chrono::steady_clock::now();
+  p.server->beginDrain();
+  p.server->waitStopped();
+  t.join();
+  REQUIRE(inflight);
+  CHECK(inflight->status == 200);
+  CHECK(inflight->body == "slow body");
+  CHECK(std::chrono::steady_clock::now() - t0 < 3s);
+  CHECK(idle.closedByPeer());
+  Client late(p.port());
+  CHECK_FALSE((late.connected() && late.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n") && late.read()));
+  p.server.reset();
+}
+
+TEST_CASE("start-up rebuilds the index from the RocksDB store; corrupt objects are dropped") {
+  FakeClock clock;
+  TestOrigin origin(clock);
+  const auto dir = edgecache::testing::tempDir("proxy-e2e-store");
+  {
+    store::StoreOptions so;
+    so.path = (dir / "db").string();
+    auto db = store::ObjectStore::open(so);
+    REQUIRE(db);
+    auto bodies = makeObjectStoreBodyStore(*db.value());
+    {
+      Proxy p(clock, origin.port(), nullptr, bodies.get());
+      p.start();
+      auto a = get(p.port(), "/fresh");
+      auto b = get(p.port(), "/big");
+      REQUIRE((a && b));
+      CHECK(p.index->snapshot().objects == 2);
+    }
+    // A record whose metadata is garbage: must be dropped at start-up.
+    auto w = bodies->beginWrite(12345);
+    REQUIRE(w);
+    REQUIRE(w.value()->append("junk").isOk());
+    REQUIRE(w.value()->commit("not a stored object").isOk());
+  }
+  store::StoreOptions so;
+  so.path = (dir / "db").string();
+  auto db = store::ObjectStore::open(so);
+  REQUIRE(db);
+  auto bodies = makeObjectStoreBodyStore(*db.value());
+  Proxy p(clock, origin.port(), nullptr, bodies.get());
+  CHECK(p.rebuild.loaded == 2);
+  CHECK(p.rebuild.dropped == 1);
+  p.start();
+  auto a = get(p.port(), "/fresh");
+  auto b = get(p.port(), "/big");
+  REQUIRE((a && b));
+  CHECK(a->header("x-cache") == "HIT");
+  CHECK(b->header("x-cache") == "HIT");
+  CHECK(b->body.size() == 300 * 1024);
+  CHECK(origin.hitsOf("/fresh") == 1);
+  CHECK(origin.hitsOf("/big") == 1);
+}
+
+}  // TEST_SUITE
