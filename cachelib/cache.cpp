@@ -39,10 +39,10 @@ Result<std::unique_ptr<Cache>> Cache::clone() const {
 bool Cache::access(const Request& request) noexcept {
   ++stats_.requests;
   stats_.bytesRequested += request.sizeBytes;
-  if (const SlotId slot = index_.find(request.key); slot != kNoSlot) {
+  if (auto it = index_.find(request.key); it != index_.end()) {
     ++stats_.hits;
     stats_.bytesHit += request.sizeBytes;
-    policy_->onHit(slot, request);
+    policy_->onHit(it->second, request);
     return true;
   }
   (void)admit(request);
@@ -66,11 +66,11 @@ SlotId Cache::place(std::uint64_t key, std::uint64_t charged) noexcept {
 bool Cache::lookup(const Request& request) noexcept {
   ++stats_.requests;
   stats_.bytesRequested += request.sizeBytes;
-  const SlotId slot = index_.find(request.key);
-  if (slot == kNoSlot) return false;
+  auto it = index_.find(request.key);
+  if (it == index_.end()) return false;
   ++stats_.hits;
   stats_.bytesHit += request.sizeBytes;
-  policy_->onHit(slot, request);
+  policy_->onHit(it->second, request);
   return true;
 }
 
@@ -84,7 +84,7 @@ bool Cache::admit(const Request& request) noexcept {
   if (charged > capacity_) return false;
   while (used_ + charged > capacity_) evictOne();
   const SlotId slot = place(request.key, charged);
-  index_.insert(request.key, slot);
+  index_.emplace(request.key, slot);
   policy_->onInsert(slot, request, charged);
   return true;
 }
@@ -104,8 +104,10 @@ void Cache::releaseSlot(SlotId slot) noexcept {
 }
 
 bool Cache::erase(std::uint64_t key) noexcept {
-  const SlotId slot = index_.erase(key);
-  if (slot == kNoSlot) return false;
+  auto it = index_.find(key);
+  if (it == index_.end()) return false;
+  const SlotId slot = it->second;
+  index_.erase(it);
   policy_->onErase(slot);
   releaseSlot(slot);
   return true;
@@ -135,7 +137,7 @@ Status Cache::setPolicy(PolicyId id) {
 }
 
 void Cache::forEachObject(const std::function<void(std::uint64_t, std::uint64_t)>& fn) const {
-  index_.forEach([&](std::uint64_t key, SlotId slot) { fn(key, entries_[slot].chargedBytes - metadataBytes_); });
+  for (const auto& [key, slot] : index_) fn(key, entries_[slot].chargedBytes - metadataBytes_);
 }
 
 }  // namespace edgecache::cachelib

@@ -17,7 +17,7 @@
 #include <memory>
 #include <vector>
 
-#include "cachelib/key_index.h"
+#include <absl/container/flat_hash_map.h>
 #include "cachelib/policy.h"
 #include "cachelib/request.h"
 #include "cachelib/status.h"
@@ -100,7 +100,7 @@ class Cache {
   void releaseSlot(SlotId slot) noexcept;
 
   std::unique_ptr<Policy> policy_;
-  KeyIndex index_;
+  absl::flat_hash_map<std::uint64_t, SlotId> index_;
   std::vector<Entry> entries_;     // indexed by SlotId
   std::vector<SlotId> freeSlots_;
   std::uint64_t capacity_;
