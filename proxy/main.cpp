@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <variant>
 
+#include "agent/agent_controllers.h"
 #include "cachelib/byte_size.h"
 #include "cachelib/controllers/controller_factory.h"
 #include "cachelib/policy_registry.h"
@@ -62,7 +63,8 @@ int main(int argc, char** argv) {
   std::fprintf(stderr, "edgecache-proxy: index rebuilt: %llu objects, %llu dropped\n",
                static_cast<unsigned long long>(rebuilt.loaded), static_cast<unsigned long long>(rebuilt.dropped));
 
-  auto controller = cachelib::makeController(proxy::controllerSpec(config));
+  const std::string spec = proxy::controllerSpec(config);
+  auto controller = agent::isAgentControllerSpec(spec) ? agent::makeAgentController(spec) : cachelib::makeController(spec);
   if (!controller) {
     std::fprintf(stderr, "edgecache-proxy: controller: %s\n", controller.message().c_str());
     return 2;

@@ -143,8 +143,12 @@ Status validate(const ProxyConfig& c) {
   if (c.maxConnections == 0) return Status::error("limits.max-connections: must be positive");
   if (c.maxHeaderBytes < 1024) return Status::error("limits.max-header-bytes: must be at least 1024");
   if (c.floorBytes > c.ceilingBytes) return Status::error("control.floor: larger than control.ceiling");
-  auto controller = cachelib::makeController(controllerSpec(c));
-  if (!controller) return Status::error("controller: " + controller.message());
+  // drl specs are built by the agent module, which only the executable
+  // links (main.cpp validates them); every other spec is checked here.
+  if (c.controller.rfind("drl", 0) != 0) {
+    auto controller = cachelib::makeController(controllerSpec(c));
+    if (!controller) return Status::error("controller: " + controller.message());
+  }
   return Status::ok();
 }
 
@@ -257,8 +261,9 @@ std::variant<ProxyConfig, int> parseCommandLine(int argc, char** argv) {
   app.add_option("--capacity", capacity, "Initial cache capacity, e.g. 512MiB, 1GiB (default 1GiB)");
   app.add_option("--policy", policy, "Initial replacement policy: " + cachelib::policyNames(false) + " (default lru)");
   app.add_option("--controller", controller,
-                 "Capacity/policy controller: static | size-only | strategy-only | joint-greedy, or a full spec:\n" +
-                     cachelib::controllerSpecHelp());
+                 "Capacity/policy controller: static | size-only | strategy-only | joint-greedy | drl, or a full spec:\n" +
+                     cachelib::controllerSpecHelp() + ", drl[:MODEL], drl-frozen[:MODEL] (the DRL agent; default model "
+                     "without MODEL)");
   app.add_option("--admin", admin, "Admin API address host:port (default 127.0.0.1:9091; 'off' disables it)");
   app.add_option("--admin-token", adminToken, "Bearer token required by mutating admin calls (default: none)");
   app.add_option("--threads", threads, "I/O threads (default 2)");
