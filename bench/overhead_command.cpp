@@ -52,18 +52,9 @@ void runOverhead(const OverheadOptions& o) {
   env.context.window.capacityGrid =
       cachelib::geometricGrid(std::max<std::uint64_t>(1, trace->workingSet.bytes / 100), trace->workingSet.bytes, o.gridPoints);
   env.requestRate = trace->hasTimestamps ? 0.0 : 1000.0;
-  std::vector<double> rates;
-  std::stringstream ss(o.rates);
-  for (std::string item; std::getline(ss, item, ',');) {
-    double r = 0;
-    try {
-      r = std::stod(item);
-    } catch (...) {
-      r = -1;
-    }
-    if (!(r > 0 && r <= 1)) fail("--rates: expected rates in (0, 1], got '" + item + "'");
-    rates.push_back(r);
-  }
+  auto parsedRates = parseRateList(o.rates);
+  if (!parsedRates) fail("--rates: " + parsedRates.message());
+  const std::vector<double> rates = parsedRates.value();
   // Settings interleaved within each repeat, fastest run of each kept: on a
   // shared machine slow phases then hit every setting alike.
   double off = 0;

@@ -35,18 +35,9 @@ void runShadowError(const ShadowErrorOptions& o) {
   if (!trace) fail(trace.message());
   auto sizes = parseSizeList(o.sizes, trace->workingSet.bytes);
   if (!sizes) fail(sizes.message());
-  std::vector<double> rates;
-  std::stringstream ss(o.rates);
-  for (std::string item; std::getline(ss, item, ',');) {
-    double r = 0;
-    try {
-      r = std::stod(item);
-    } catch (...) {
-      r = -1;
-    }
-    if (!(r > 0 && r <= 1)) fail("--rates: expected rates in (0, 1], got '" + item + "'");
-    rates.push_back(r);
-  }
+  auto parsedRates = parseRateList(o.rates);
+  if (!parsedRates) fail("--rates: " + parsedRates.message());
+  const std::vector<double> rates = parsedRates.value();
   fmt::print("trace {}: what-if miss ratio error vs exact simulation ({} policies x {} sizes)\n", trace->name,
              policies->size(), sizes->size());
   fmt::print("{:>9} {:>14} {:>14} {:>19}\n", "sampling", "mean |error|", "max |error|", "mean |byte error|");

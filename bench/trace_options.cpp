@@ -136,6 +136,20 @@ Result<std::vector<std::uint64_t>> parseSizeList(const std::string& list, std::u
   return sizes;
 }
 
+Result<std::vector<double>> parseRateList(const std::string& list) {
+  std::vector<double> rates;
+  std::stringstream ss(list);
+  for (std::string item; std::getline(ss, item, ',');) {
+    double r = -1;
+    auto [p, ec] = std::from_chars(item.data(), item.data() + item.size(), r);
+    if (ec != std::errc() || p != item.data() + item.size() || !(r > 0 && r <= 1))
+      return Result<std::vector<double>>::error("expected rates in (0, 1], got '" + item + "'");
+    rates.push_back(r);
+  }
+  if (rates.empty()) return Result<std::vector<double>>::error("no rate given (e.g. 0.01,0.001)");
+  return rates;
+}
+
 Result<std::vector<cachelib::PolicyId>> parsePolicyList(const std::string& list) {
   std::vector<cachelib::PolicyId> ids;
   if (list == "all" || list == "online") {

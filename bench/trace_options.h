@@ -44,6 +44,8 @@ cachelib::Result<LoadedTrace> loadTrace(const TraceOptions& options, bool quiet 
 
 // "128MiB,1GiB,0.1,5%": byte sizes, or fractions (0<x<1, or N%) of the working set bytes.
 cachelib::Result<std::vector<std::uint64_t>> parseSizeList(const std::string& list, std::uint64_t workingSetBytes);
+// "0.1,0.01": sampling rates, each in (0, 1].
+cachelib::Result<std::vector<double>> parseRateList(const std::string& list);
 // "lru,fifo" or "all" (every registered policy) or "online" (all but offline bounds).
 cachelib::Result<std::vector<cachelib::PolicyId>> parsePolicyList(const std::string& list);
 
