@@ -15,6 +15,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -225,11 +226,40 @@ int deadPort() {
 }
 
 // ------------------------------------------------------------------ proxy
+// A directory removed (best effort) when the owner goes away.
+struct ScopedDir {
+  std::filesystem::path path;
+  ~ScopedDir() {
+    if (path.empty()) return;
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+};
+
+// A ProxyServer with its index and body store. By default the body store is
+// the production one: a RocksDB store::ObjectStore (chunked, checksummed,
+// snapshot reads) in a fresh temporary directory per Proxy, so every case
+// exercises the same storage path as edgecache-proxy. A test may instead hand
+// in its own store (`ownStore`, e.g. makeMemoryBodyStore() when it needs a
+// store without disk I/O) or share one across Proxy instances
+// (`sharedStore`, restart tests). No case currently needs the in-memory
+// store: every one passes against RocksDB.
 struct Proxy {
   Proxy(FakeClock& clock, int originPort, std::unique_ptr<BodyStore> ownStore = nullptr,
         BodyStore* sharedStore = nullptr, std::uint64_t capacity = 64ull << 20) {
     if (!sharedStore) {
-      store = ownStore ? std::move(ownStore) : makeMemoryBodyStore();
+      if (ownStore) {
+        store = std::move(ownStore);
+      } else {
+        static std::atomic<int> instances{0};
+        dir.path = edgecache::testing::tempDir("proxy-e2e-db-" + std::to_string(++instances));
+        store::StoreOptions so;
+        so.path = (dir.path / "db").string();
+        auto opened = store::ObjectStore::open(so);
+        REQUIRE_MESSAGE(opened, opened.message());
+        db = std::move(opened).value();
+        store = makeObjectStoreBodyStore(*db);
+      }
       sharedStore = store.get();
     }
     auto created = CacheIndex::create({capacity, 0}, *sharedStore);
@@ -259,6 +289,10 @@ struct Proxy {
   }
   std::uint16_t port() const { return server->port(); }
 
+  // Declaration order is destruction order reversed: the server goes first,
+  // then the index, the adapter, the RocksDB store, and last its directory.
+  ScopedDir dir;
+  std::unique_ptr<store::ObjectStore> db;
   std::unique_ptr<BodyStore> store;
   std::unique_ptr<CacheIndex> index;
   CacheIndex::RebuildStats rebuild;
@@ -884,6 +918,7 @@ TEST_CASE("start-up rebuilds the index from the RocksDB store; corrupt objects a
   FakeClock clock;
   TestOrigin origin(clock);
   const auto dir = edgecache::testing::tempDir("proxy-e2e-store");
+  ScopedDir cleanup{dir};  // declared first: removed after every store below is closed
   {
     store::StoreOptions so;
     so.path = (dir / "db").string();
