@@ -1,0 +1,249 @@
+#!/usr/bin/env bash
+# proxy-bench.sh: edgecache-proxy against Debian's nginx (proxy_cache), and the
+# proxy's hit ratio on a real trace against the simulator's.
+#
+# Usage: bench/proxy-bench.sh [BUILD_DIR]      (default build/release; markdown on stdout)
+#   env: DURATION=10s  CONNECTIONS=32  THREADS=2   (wrk settings)
+#        REPLAY_REQUESTS=20000  REPLAY_SIZE=128MiB  REPLAY_POLICY=lru
+#        WORK=BUILD_DIR/proxy-bench  (configs, logs, stores; wiped at start)
+#
+# Loopback only (every server binds 127.0.0.1), bounded time (about a minute
+# of wrk plus the replay), everything started here is killed by the EXIT trap.
+#
+# Part 1, hits: a tiny nginx "origin" serves static 1 KiB and 100 KiB files
+# with Cache-Control: max-age=3600. In front of it: edgecache-proxy (RocksDB
+# store under WORK) and a second nginx configured as a caching reverse proxy
+# (proxy_cache under WORK). Both caches are warmed (and checked to answer
+# HIT), then `wrk -t2 -c32 -d10s --latency` runs against each (proxy, size)
+# back to back in one run; the table gives requests/s and p50/p90/p99.
+# Everything shares the same 2 cores (wrk included), so compare the rows of
+# one run, not across machines.
+#
+# Part 2, hit ratio: the first REPLAY_REQUESTS requests of
+# ../shared/traces/cloudPhysicsIO.oracleGeneral.bin become GET /obj/<id>?size=<n>
+# (a small Python origin returns n bytes, max-age=3600), replayed one at a
+# time on one keep-alive connection through a fresh edgecache-proxy with
+# --capacity REPLAY_SIZE --policy REPLAY_POLICY; hits are counted from the
+# X-Cache header. Printed next to `edgecache-bench replay` on the same
+# requests, policy and size.
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")/.." && pwd)"
+build=$(cd "${1:-$here/build/release}" && pwd)
+proxy_bin="$build/proxy/edgecache-proxy"
+bench_bin="$build/bench/edgecache-bench"
+trace="$here/../shared/traces/cloudPhysicsIO.oracleGeneral.bin"
+duration=${DURATION:-10s}
+conns=${CONNECTIONS:-32}
+wthreads=${THREADS:-2}
+replay_requests=${REPLAY_REQUESTS:-20000}
+replay_size=${REPLAY_SIZE:-128MiB}
+replay_policy=${REPLAY_POLICY:-lru}
+work=${WORK:-$build/proxy-bench}
+
+for tool in nginx wrk curl python3; do
+  command -v "$tool" >/dev/null || { echo "proxy-bench: $tool not found" >&2; exit 1; }
+done
+[ -x "$proxy_bin" ] || { echo "proxy-bench: $proxy_bin not built" >&2; exit 1; }
+[ -x "$bench_bin" ] || { echo "proxy-bench: $bench_bin not built" >&2; exit 1; }
+[ -f "$trace" ] || { echo "proxy-bench: $trace not found" >&2; exit 1; }
+
+rm -rf "$work"
+mkdir -p "$work"/{www,tmp,cache,logs}
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  rm -rf "$work/edgecache-store" "$work/replay-store" "$work/cache"  # keep configs and logs only
+}
+trap cleanup EXIT
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+wait_http() {  # url: up to 10 s
+  for _ in $(seq 100); do
+    curl -s -o /dev/null "$1" && return 0
+    sleep 0.1
+  done
+  echo "proxy-bench: $1 did not come up" >&2
+  exit 1
+}
+# edgecache-proxy on a free port; prints the port. args: store capacity policy log
+start_proxy() {
+  local port
+  port=$(free_port)
+  "$proxy_bin" --listen "127.0.0.1:$port" --origin "http://127.0.0.1:$origin_port" --store "$1" \
+    --capacity "$2" --policy "$3" --admin off >"$4" 2>&1 &
+  pids+=($!)
+  echo "$port"
+}
+
+# ------------------------------------------------------------ part 1: hits
+head -c 1024 /dev/urandom >"$work/www/1k.bin"
+head -c 102400 /dev/urandom >"$work/www/100k.bin"
+origin_port=$(free_port)
+nginx_port=$(free_port)
+common_http="access_log off;
+  client_body_temp_path $work/tmp/client_body;
+  proxy_temp_path $work/tmp/proxy;
+  fastcgi_temp_path $work/tmp/fastcgi;
+  uwsgi_temp_path $work/tmp/uwsgi;
+  scgi_temp_path $work/tmp/scgi;
+  types { application/octet-stream bin; }
+  default_type application/octet-stream;
+  sendfile on;
+  keepalive_requests 1000000;"
+
+cat >"$work/origin.conf" <<EOF
+daemon off;
+worker_processes 1;
+pid $work/origin.pid;
+error_log $work/logs/origin-error.log;
+events { worker_connections 1024; }
+http {
+  $common_http
+  server {
+    listen 127.0.0.1:$origin_port;
+    root $work/www;
+    location / { add_header Cache-Control "max-age=3600"; }
+  }
+}
+EOF
+cat >"$work/nginx-cache.conf" <<EOF
+daemon off;
+worker_processes 2;
+pid $work/nginx-cache.pid;
+error_log $work/logs/nginx-cache-error.log;
+events { worker_connections 4096; }
+http {
+  $common_http
+  proxy_cache_path $work/cache levels=1:2 keys_zone=edge:16m max_size=1g inactive=1h use_temp_path=off;
+  upstream origin { server 127.0.0.1:$origin_port; keepalive 32; }
+  server {
+    listen 127.0.0.1:$nginx_port;
+    location / {
+      proxy_pass http://origin;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_cache edge;
+      add_header X-Cache \$upstream_cache_status;
+    }
+  }
+}
+EOF
+nginx -p "$work" -c "$work/origin.conf" -e "$work/logs/origin-error.log" &
+pids+=($!)
+nginx -p "$work" -c "$work/nginx-cache.conf" -e "$work/logs/nginx-cache-error.log" &
+pids+=($!)
+wait_http "http://127.0.0.1:$origin_port/1k.bin"
+proxy_port=$(start_proxy "$work/edgecache-store" 1GiB lru "$work/logs/edgecache-proxy.log")
+wait_http "http://127.0.0.1:$proxy_port/1k.bin"
+wait_http "http://127.0.0.1:$nginx_port/1k.bin"
+
+# Warm both caches and insist on hits.
+for port in "$proxy_port" "$nginx_port"; do
+  for f in 1k.bin 100k.bin; do
+    for _ in 1 2 3; do curl -s -o /dev/null "http://127.0.0.1:$port/$f"; done
+    status=$(curl -s -D - -o /dev/null "http://127.0.0.1:$port/$f" | tr -d '\r' | awk -F': ' 'tolower($1)=="x-cache"{print $2}')
+    [ "$status" = HIT ] || { echo "proxy-bench: 127.0.0.1:$port/$f not a hit after warm-up ($status)" >&2; exit 1; }
+  done
+done
+
+# wrk's latency lines are "50%  1.23ms"; normalise to milliseconds.
+to_ms() {
+  awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000; printf "%.2f", n }'
+}
+rows=()
+for size in 1k 100k; do
+  for which in edgecache-proxy nginx; do
+    port=$proxy_port
+    [ "$which" = nginx ] && port=$nginx_port
+    out=$(wrk -t"$wthreads" -c"$conns" -d"$duration" --latency "http://127.0.0.1:$port/$size.bin")
+    echo "$out" >"$work/logs/wrk-$which-$size.txt"
+    rps=$(echo "$out" | awk '/^Requests\/sec:/ {printf "%.0f", $2}')
+    p50=$(to_ms "$(echo "$out" | awk '$1=="50%" {print $2}')")
+    p90=$(to_ms "$(echo "$out" | awk '$1=="90%" {print $2}')")
+    p99=$(to_ms "$(echo "$out" | awk '$1=="99%" {print $2}')")
+    errs=$(echo "$out" | awk '/Non-2xx|Socket errors/ {print}' | tr '\n' ' ')
+    rows+=("| $which | ${size/k/ KiB} | $rps | $p50 | $p90 | $p99 | ${errs:-none} |")
+  done
+done
+
+echo "### Cache hits: wrk -t$wthreads -c$conns -d$duration --latency (loopback, same 2 cores)"
+echo
+echo "| proxy | object | requests/s | p50 ms | p90 ms | p99 ms | errors |"
+echo "|---|---|---:|---:|---:|---:|---|"
+printf '%s\n' "${rows[@]}"
+echo
+echo "edgecache-proxy: 2 I/O threads (default), RocksDB store; nginx: 2 workers, proxy_cache on disk (page cache), upstream keepalive."
+echo
+
+# ----------------------------------------------------- part 2: trace replay
+cat >"$work/size_origin.py" <<'EOF'
+# GET /obj/<id>?size=<n> -> n bytes, Cache-Control: max-age=3600 (HTTP/1.1 keep-alive).
+import sys, socket, http.server, socketserver
+from urllib.parse import urlsplit, parse_qs
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def setup(self):
+        super().setup()
+        # Head and body are two writes: without NODELAY the body waits for a delayed ACK.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    def do_GET(self):
+        q = parse_qs(urlsplit(self.path).query)
+        n = int(q.get("size", ["0"])[0])
+        self.send_response(200)
+        self.send_header("Content-Length", str(n))
+        self.send_header("Cache-Control", "max-age=3600")
+        self.end_headers()
+        self.wfile.write(b"x" * n)
+    def log_message(self, *a): pass
+class S(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+S(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+EOF
+cat >"$work/replay_client.py" <<'EOF'
+# Replays the first N requests of an oracleGeneral trace (24-byte records:
+# u32 time, u64 id, u32 size, i64 next) through the proxy, one at a time on
+# one keep-alive connection; counts X-Cache: HIT and checks body lengths.
+import sys, struct, http.client
+trace, n, port = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+data = open(trace, "rb").read(24 * n)
+conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+hits = reqs = bad = 0
+for i in range(len(data) // 24):
+    _, oid, size, _ = struct.unpack_from("<IQIq", data, 24 * i)
+    conn.request("GET", f"/obj/{oid}?size={size}")
+    r = conn.getresponse()
+    body = r.read()
+    reqs += 1
+    if r.status != 200 or len(body) != size: bad += 1
+    if r.getheader("X-Cache") == "HIT": hits += 1
+print(reqs, hits, bad)
+EOF
+origin_port=$(free_port)
+python3 "$work/size_origin.py" "$origin_port" &
+pids+=($!)
+wait_http "http://127.0.0.1:$origin_port/obj/0?size=1"
+replay_proxy=$(start_proxy "$work/replay-store" "$replay_size" "$replay_policy" "$work/logs/replay-proxy.log")
+# Wait for the log line rather than probing (a probe would be one extra cached object).
+for _ in $(seq 200); do grep -q 'listening on' "$work/logs/replay-proxy.log" && break; sleep 0.1; done
+grep -q 'listening on' "$work/logs/replay-proxy.log" || { echo "proxy-bench: replay proxy did not start" >&2; exit 1; }
+t0=$(date +%s.%N)
+read -r reqs hits bad < <(python3 "$work/replay_client.py" "$trace" "$replay_requests" "$replay_proxy")
+t1=$(date +%s.%N)
+sim=$("$bench_bin" replay --trace "$trace" --requests "$replay_requests" --policy "$replay_policy" --size "$replay_size" 2>&1)
+echo "$sim" >"$work/logs/edgecache-bench-replay.txt"
+
+echo "### Trace replay: first $replay_requests requests of cloudPhysicsIO.oracleGeneral.bin, $replay_policy, $replay_size"
+echo
+awk -v r="$reqs" -v h="$hits" -v b="$bad" -v s="$(echo "$t1 - $t0" | bc)" 'BEGIN {
+  printf "edgecache-proxy (RocksDB store, sequential GETs): %d requests, %d hits, hit ratio %.4f, miss ratio %.4f, %d bad responses, %.1f s\n",
+         r, h, h / r, 1 - h / r, b, s }'
+echo
+echo "\`edgecache-bench replay --trace $trace --requests $replay_requests --policy $replay_policy --size $replay_size\`:"
+echo
+echo '```'
+echo "$sim" | grep -v '^replaying' | sed 's/\r.*//' | grep -v '^$'
+echo '```'
