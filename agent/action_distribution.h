@@ -14,6 +14,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "traces/prng.h"
+
 namespace edgecache::agent {
 
 // Network outputs for one observation.
@@ -38,16 +40,18 @@ struct LogProbParts {
 // Samples are kept this far from 0 and 1 so their log-density stays finite.
 inline constexpr double kActionEpsilon = 1e-4;
 
+// Seeded sampling on the traces module's xoshiro256** stream (same seed, same
+// samples on every machine), plus the distributions the policy needs.
 class Rng {
  public:
-  explicit Rng(std::uint64_t seed) noexcept;
-  std::uint64_t next() noexcept;
-  double uniform() noexcept;  // [0, 1)
+  explicit Rng(std::uint64_t seed) noexcept : gen_(seed) {}
+  std::uint64_t next() noexcept { return gen_.next(); }
+  double uniform() noexcept { return gen_.uniform(); }  // [0, 1)
   double normal() noexcept;   // N(0, 1), Box-Muller
   double gamma(double shape) noexcept;  // Marsaglia-Tsang, shape > 0
 
  private:
-  std::uint64_t s_[4];
+  traces::Xoshiro256 gen_;
 };
 
 double betaLogPdf(double u, double alpha, double beta) noexcept;

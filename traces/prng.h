@@ -1,6 +1,6 @@
 #pragma once
-// Internal to traces/: the generator's own PRNG, so a seed gives the same
-// stream everywhere (std::mt19937 would too, but std::*_distribution would
+// The project's seeded PRNG (the generator's, and the agent's sampling), so a
+// seed gives the same stream everywhere (std::mt19937 would too, but std::*_distribution would
 // not; we build every distribution on top of this).
 //
 // splitmix64 expands a seed; xoshiro256** (Blackman & Vigna) is the stream.
