@@ -66,7 +66,8 @@ int main(int argc, char** argv) {
   const std::string spec = proxy::controllerSpec(config);
   auto controller = agent::isAgentControllerSpec(spec) ? agent::makeAgentController(spec) : cachelib::makeController(spec);
   if (!controller) {
-    std::fprintf(stderr, "edgecache-proxy: controller: %s\n", controller.message().c_str());
+    std::fprintf(stderr, "edgecache-proxy: controller: %s%s\n", controller.message().c_str(),
+                 agent::isAgentControllerSpec(spec) ? "" : " (or the DRL agent: drl[:MODEL])");
     return 2;
   }
   proxy::AccessLog accessLog;

@@ -1,0 +1,88 @@
+// edgecache-proxy settings from TOML: good files apply, bad ones are refused
+// with one line naming the file, the line or the field.
+
+#include "proxy/proxy_config.h"
+
+#include <doctest/doctest.h>
+
+#include <fstream>
+
+#include "tests/test_support.h"
+
+using namespace edgecache::proxy;
+
+namespace {
+std::string writeFile(const std::string& name, const std::string& text) {
+  const auto path = (edgecache::testing::tempDir("proxy-config") / name).string();
+  std::ofstream(path) << text;
+  return path;
+}
+}  // namespace
+
+TEST_CASE("a TOML file sets every section, the command-line defaults fill the rest") {
+  const std::string path = writeFile("ok.toml", R"(
+listen = "127.0.0.1:8181"
+origin = "http://127.0.0.1:9100"
+capacity = "2GiB"
+policy = "s3fifo"
+controller = "joint-greedy"
+admin = "off"
+threads = 4
+[limits]
+max-body-bytes = "1MiB"
+[timeouts]
+origin-connect = 500
+[control]
+window-requests = 5000
+floor = "128MiB"
+ceiling = "8GiB"
+dollars-per-gb-egress = 0.05
+)");
+  auto c = loadConfigFile(path, ProxyConfig{});
+  REQUIRE_MESSAGE(c.isOk(), c.message());
+  CHECK(c->capacityBytes == 2ull << 30);
+  CHECK(c->policy == "s3fifo");
+  CHECK(c->controller == "joint-greedy");
+  CHECK_FALSE(c->admin.has_value());
+  CHECK(c->threads == 4);
+  CHECK(c->maxBodyBytes == 1ull << 20);
+  CHECK(c->originConnectTimeout == std::chrono::milliseconds(500));
+  CHECK(c->windowRequests == 5000);
+  CHECK(c->floorBytes == 128ull << 20);
+  CHECK(c->ceilingBytes == 8ull << 30);
+  CHECK(c->prices.dollarsPerGbEgress == doctest::Approx(0.05));
+  CHECK(controllerSpec(c.value()) == "joint-greedy");
+  ProxyConfig stat = c.value();
+  stat.controller = "static";
+  CHECK(controllerSpec(stat) == "static:s3fifo:2GiB");
+}
+
+TEST_CASE("bad files are refused with one line naming file and line or field") {
+  struct Case {
+    const char* text;
+    const char* mustContain;
+  };
+  const Case cases[] = {
+      {"listen = \"127.0.0.1:8181\"\ncapacity = \n", ":2:"},           // TOML syntax: file:line:column
+      {"capacity = \"12XB\"\n", "capacity"},
+      {"policy = \"nope\"\n", "policy"},
+      {"threads = 0\n", "threads"},
+      {"bogus = 1\n", "bogus: unknown setting"},
+      {"[limits]\nmax-header-bytes = \"1GiB\"\n", "limits.max-header-bytes"},
+      {"[control]\nfloor = \"8GiB\"\nceiling = \"1GiB\"\n", "control.floor"},
+      {"origin = \"ftp://x\"\n", "origin"},
+      {"limits = 3\n", "limits: expected a table"},
+  };
+  int i = 0;
+  for (const Case& k : cases) {
+    CAPTURE(k.text);
+    const std::string path = writeFile("bad" + std::to_string(i++) + ".toml", k.text);
+    auto c = loadConfigFile(path, ProxyConfig{});
+    REQUIRE_FALSE(c.isOk());
+    CHECK(c.message().find(path) == 0);
+    CHECK(c.message().find(k.mustContain) != std::string::npos);
+    CHECK(c.message().find('\n') == std::string::npos);
+  }
+  auto missing = loadConfigFile("/nonexistent/edgecache.toml", ProxyConfig{});
+  CHECK_FALSE(missing.isOk());
+}
