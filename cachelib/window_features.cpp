@@ -60,34 +60,15 @@ WindowFeatureTracker::WindowFeatureTracker(const WindowConfig& config) : config_
   sampleThreshold_ = static_cast<std::uint64_t>(std::ceil(rate * double(1u << 24)));
   pending_.reserve(kShadowBatch);
   effectiveRate_ = double(sampleThreshold_) / double(1u << 24);
-  for (PolicyId p : config_.shadowPolicies) {
-    for (std::uint64_t cap : config_.capacityGrid) {
-      CacheConfig cc;
-      cc.policy = p;
-      cc.capacityBytes = std::max<std::uint64_t>(1, static_cast<std::uint64_t>(double(cap) * rate));
-      auto made = Cache::create(cc);
-      // Unknown ids in shadowPolicies are skipped rather than fatal.
-      shadows_.push_back(made ? std::move(made.value()) : nullptr);
-    }
-  }
+  std::vector<ShadowBank::Spec> specs;
+  for (PolicyId p : config_.shadowPolicies)
+    for (std::uint64_t cap : config_.capacityGrid)
+      specs.push_back({p, std::max<std::uint64_t>(1, static_cast<std::uint64_t>(double(cap) * rate))});
+  // Unknown ids in shadowPolicies give inert shadows rather than an error.
+  shadows_ = std::make_unique<ShadowBank>(specs);
 }
 
-void WindowFeatureTracker::observe(const Request& r, bool hit, std::uint64_t index) noexcept {
-  ++requests_;
-  bytes_ += r.sizeBytes;
-  if (hit) {
-    ++hits_;
-    byteHits_ += r.sizeBytes;
-  }
-  // Exact integer moments (no division on the per-request path).
-  sizeSquares_ += static_cast<unsigned __int128>(r.sizeBytes) * r.sizeBytes;
-
-  const std::uint64_t h = mixKey(r.key);
-  const std::size_t reg = h >> 54;  // top 10 bits
-  const auto rank = static_cast<std::uint8_t>(std::countl_zero((h << 10) | (1ull << 9)) + 1);
-  if (rank > hll_[reg]) hll_[reg] = rank;
-
-  if ((h >> 40) >= sampleThreshold_) return;
+void WindowFeatureTracker::observeSampled(const Request& r, std::uint64_t index) noexcept {
   ++sampled_;
   pending_.push_back(r);
   if (pending_.size() == kShadowBatch) flushShadows();
@@ -106,9 +87,7 @@ void WindowFeatureTracker::flushShadows() noexcept {
   // Shadow by shadow over the batch rather than request by request over the
   // shadows: each shadow's state stays in the CPU caches for the whole batch
   // (same results: every shadow still sees the sampled requests in order).
-  for (auto& shadow : shadows_)
-    if (shadow)
-      for (const Request& r : pending_) (void)shadow->access(r);
+  shadows_->access(pending_);
   pending_.clear();
 }
 
@@ -137,8 +116,13 @@ WindowFeatures WindowFeatureTracker::close(double startSeconds, double endSecond
   const double m = double(hll_.size());
   double sum = 0.0;
   std::size_t zeros = 0;
+  static const auto kPow2Neg = [] {
+    std::array<double, 64> t{};
+    for (std::size_t v = 0; v < t.size(); ++v) t[v] = std::ldexp(1.0, -int(v));
+    return t;
+  }();
   for (std::uint8_t v : hll_) {
-    sum += std::ldexp(1.0, -int(v));
+    sum += kPow2Neg[v & 63];
     zeros += v == 0;
   }
   double estimate = (0.7213 / (1.0 + 1.079 / m)) * m * m / sum;
@@ -172,21 +156,21 @@ WindowFeatures WindowFeatureTracker::close(double startSeconds, double endSecond
 
   f.policies = config_.shadowPolicies;
   f.capacities = config_.capacityGrid;
-  f.hitRatio.assign(shadows_.size(), 0.0);
-  f.byteHitRatio.assign(shadows_.size(), 0.0);
-  for (std::size_t i = 0; i < shadows_.size(); ++i) {
-    if (!shadows_[i]) continue;
+  f.hitRatio.assign(shadows_->size(), 0.0);
+  f.byteHitRatio.assign(shadows_->size(), 0.0);
+  for (std::size_t i = 0; i < shadows_->size(); ++i) {
+    if (!shadows_->valid(i)) continue;
     // SHARDS-adj (Waldspurger et al., FAST'15): the sample holds more or
     // fewer requests than rate x requests when hot keys fall in or out of it;
     // dividing the sampled misses by the *expected* sample size, instead of
     // the actual one, removes most of that bias.
-    const CacheStats& s = shadows_[i]->stats();
+    const CacheStats& s = shadows_->stats(i);
     const double expected = effectiveRate_ * double(requests_);
     const double expectedBytes = effectiveRate_ * double(bytes_);
     f.hitRatio[i] = expected > 0 ? std::clamp(1.0 - double(s.misses()) / expected, 0.0, 1.0) : 0.0;
     f.byteHitRatio[i] = expectedBytes > 0 ? std::clamp(1.0 - double(s.missBytes()) / expectedBytes, 0.0, 1.0) : 0.0;
-    shadows_[i]->resetStats();
   }
+  shadows_->resetStats();
   f.sampledRequests = sampled_;
   f.capacityBytes = capacityBytes;
   f.policy = policy;

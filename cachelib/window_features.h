@@ -9,11 +9,14 @@
 //    update, a handful of counter/Welford updates — a few ns;
 //  * for the sampled fraction R of requests (hash below R): one access to
 //    each shadow cache (|policies| x |grid| caches of capacity x R), a
-//    per-window count update and a reuse-distance lookup.
+//    per-window count update and a reuse-distance lookup. The shadows share
+//    one key index (shadow_bank.h), so a shadow access is an array load plus
+//    the policy's own bookkeeping.
 // Memory: shadow caches hold ~R of the working set each; the reuse map holds
 // every sampled key ever seen (R x objects entries).
 
 #include <array>
+#include <bit>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -24,6 +27,7 @@
 #include "cachelib/cost_model.h"
 #include "cachelib/policy.h"
 #include "cachelib/request.h"
+#include "cachelib/shadow_bank.h"
 
 namespace edgecache::cachelib {
 
@@ -97,7 +101,22 @@ class WindowFeatureTracker {
   // One request, after the real cache answered; `index` is its position in
   // the trace (for reuse distances). noexcept; amortised O(1) plus the
   // sampled shadow accesses.
-  void observe(const Request& request, bool hit, std::uint64_t index) noexcept;
+  // Inline: the unsampled path is on every request of the replay.
+  void observe(const Request& request, bool hit, std::uint64_t index) noexcept {
+    ++requests_;
+    bytes_ += request.sizeBytes;
+    if (hit) {
+      ++hits_;
+      byteHits_ += request.sizeBytes;
+    }
+    // Exact integer moments (no division on the per-request path).
+    sizeSquares_ += static_cast<unsigned __int128>(request.sizeBytes) * request.sizeBytes;
+    const std::uint64_t h = mixKey(request.key);
+    const std::size_t reg = h >> 54;  // HyperLogLog: top 10 bits pick the register
+    const auto rank = static_cast<std::uint8_t>(std::countl_zero((h << 10) | (1ull << 9)) + 1);
+    if (rank > hll_[reg]) hll_[reg] = rank;
+    if ((h >> 40) < sampleThreshold_) observeSampled(request, index);
+  }
   // Ends the window: returns its features and starts the next one. Shadow
   // caches keep their contents across windows (they model a warm cache).
   WindowFeatures close(double startSeconds, double endSeconds, std::uint64_t capacityBytes, PolicyId policy);
@@ -106,12 +125,13 @@ class WindowFeatureTracker {
 
  private:
   static constexpr std::size_t kShadowBatch = 512;
+  void observeSampled(const Request& request, std::uint64_t index) noexcept;
   void flushShadows() noexcept;
 
   WindowConfig config_;
   double effectiveRate_;           // sampleThreshold_ / 2^24
   std::uint64_t sampleThreshold_;  // sample iff mixKey(key) >> 40 < threshold (24-bit)
-  std::vector<std::unique_ptr<Cache>> shadows_;  // [p * grid + c]
+  std::unique_ptr<ShadowBank> shadows_;           // [p * grid + c]
   std::vector<Request> pending_;                  // sampled requests not yet fed to the shadows
   // Window counters.
   std::uint64_t requests_ = 0, bytes_ = 0, hits_ = 0, byteHits_ = 0, sampled_ = 0;
