@@ -6,6 +6,9 @@
 #include <filesystem>
 
 #include <fmt/core.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "agent/features.h"
 #include "agent/ppo_trainer.h"
@@ -110,25 +113,47 @@ FineTuneResult fineTuneOnWindow(const ActorCritic& current, std::shared_ptr<cons
   }
 }
 
-// The last `capacity` requests, oldest first. Decision thread only.
-struct OnlineDrlController::Ring {
-  explicit Ring(std::size_t capacity) : slots(std::max<std::size_t>(1, capacity)) {}
-  void push(const Request& r) noexcept {
-    slots[head] = Request{r.timeSeconds, r.key, r.sizeBytes, cachelib::kNoNextAccess};
-    head = head + 1 == slots.size() ? 0 : head + 1;
-    size = std::min(size + 1, slots.size());
-  }
-  // Copies the newest n requests (n <= size), oldest first.
-  std::vector<Request> last(std::size_t n) const {
-    std::vector<Request> out;
-    out.reserve(n);
-    std::size_t i = (head + slots.size() - n) % slots.size();
-    for (std::size_t k = 0; k < n; ++k, i = i + 1 == slots.size() ? 0 : i + 1) out.push_back(slots[i]);
-    return out;
-  }
-  std::vector<Request> slots;
-  std::size_t head = 0, size = 0;
-};
+RequestRing::RequestRing(std::size_t capacity) : capacity_(std::max<std::size_t>(1, capacity)) { open_.reserve(kChunk); }
+
+std::size_t RequestRing::size() const noexcept { return std::min(capacity_, sealed_.size() * kChunk + open_.size()); }
+
+void RequestRing::push(const Request& r) {
+  open_.push_back(Request{r.timeSeconds, r.key, r.sizeBytes, cachelib::kNoNextAccess});
+  if (open_.size() < kChunk) return;
+  sealed_.push_back(std::make_shared<const std::vector<Request>>(std::move(open_)));
+  open_ = {};
+  open_.reserve(kChunk);
+  // Keep just enough whole chunks to cover the capacity.
+  while (!sealed_.empty() && (sealed_.size() - 1) * kChunk >= capacity_) sealed_.pop_front();
+}
+
+RequestRing::Snapshot RequestRing::last(std::size_t n) const {
+  Snapshot out;
+  n = std::min(n, size());
+  std::size_t have = std::min(n, open_.size());
+  std::size_t first = sealed_.size();
+  while (have < n && first > 0) have += sealed_[--first]->size();
+  out.chunks.assign(sealed_.begin() + std::ptrdiff_t(first), sealed_.end());
+  out.tail.assign(open_.end() - std::ptrdiff_t(std::min(n, open_.size())), open_.end());
+  out.skip = have - n;
+  return out;
+}
+
+std::vector<Request> RequestRing::Snapshot::assemble() const {
+  std::vector<Request> out;
+  std::size_t total = tail.size();
+  for (const auto& c : chunks) total += c->size();
+  out.reserve(total - std::min(total, skip));
+  std::size_t toSkip = skip;
+  auto append = [&](const std::vector<Request>& v) {
+    const std::size_t drop = std::min(toSkip, v.size());
+    toSkip -= drop;
+    out.insert(out.end(), v.begin() + std::ptrdiff_t(drop), v.end());
+  };
+  for (const auto& c : chunks) append(*c);
+  append(tail);
+  return out;
+}
 
 cachelib::Result<std::unique_ptr<OnlineDrlController>> OnlineDrlController::load(const std::string& modelPath,
                                                                                  Options options) {
@@ -190,7 +215,7 @@ cachelib::Decision OnlineDrlController::start(const cachelib::ControlContext& co
   maxWindow_ = options_.maxWindowRequests ? options_.maxWindowRequests : 32 * perWindow;
   minWindow_ = std::min(maxWindow_, options_.minWindowRequests ? options_.minWindowRequests : 4 * perWindow);
   const std::uint64_t initial = options_.initialWindowRequests ? options_.initialWindowRequests : 8 * perWindow;
-  ring_ = std::make_unique<Ring>(std::size_t(maxWindow_));
+  ring_ = std::make_unique<RequestRing>(std::size_t(maxWindow_));
   minWindowSeen_.store(0);
   maxWindowSeen_.store(0);
   setWindow(std::clamp(initial, minWindow_, maxWindow_));
@@ -251,17 +276,13 @@ bool OnlineDrlController::schedule() {
     skipped_.fetch_add(1);
     return false;
   }
-  const std::size_t n = std::min<std::size_t>(window_.load(), ring_->size);
+  const std::size_t n = std::min<std::size_t>(window_.load(), ring_->size());
   // An episode needs a first window plus at least one decided window.
   if (n < 2 * std::max<std::uint64_t>(1, context_.window.requests)) return false;
   Job job;
-  job.window = std::make_shared<const std::vector<Request>>(ring_->last(n));
+  job.window = ring_->last(n);
   job.env.context = context_;
-  // Traces without timestamps (all times equal): replay at the request rate
-  // the windows' durations showed (1000/s if they showed none), so rental
-  // is charged as it was.
-  if (job.window->back().timeSeconds <= job.window->front().timeSeconds)
-    job.env.requestRate = observedSeconds_ > 0 ? observedRequests_ / observedSeconds_ : 1000.0;
+  job.fallbackRate = observedSeconds_ > 0 ? observedRequests_ / observedSeconds_ : 1000.0;
   job.seed = mix(options_.seed, ++fineTunes_);
   busy_.store(true);
   if (options_.inlineFineTune) {
@@ -281,8 +302,13 @@ bool OnlineDrlController::schedule() {
 
 void OnlineDrlController::runJob(const Job& job) {
   if (options_.onFineTuneStart) options_.onFineTuneStart();
+  auto window = std::make_shared<const std::vector<Request>>(job.window.assemble());
+  cachelib::ReplayEnvConfig env = job.env;
+  // Traces without timestamps (all times equal): replay at the request rate
+  // the windows' durations showed, so rental is charged as it was.
+  if (!window->empty() && window->back().timeSeconds <= window->front().timeSeconds) env.requestRate = job.fallbackRate;
   const std::shared_ptr<const ActorCritic> current = model_.load(std::memory_order_acquire);
-  FineTuneResult r = fineTuneOnWindow(*current, job.window, job.env, options_.fineTune, job.seed, &stop_);
+  FineTuneResult r = fineTuneOnWindow(*current, window, env, options_.fineTune, job.seed, &stop_);
   fineTuneSeconds_.fetch_add(r.seconds);
   switch (r.outcome) {
     case FineTuneResult::Outcome::kPublished:
@@ -301,6 +327,10 @@ void OnlineDrlController::runJob(const Job& job) {
 }
 
 void OnlineDrlController::worker() {
+  // Linux niceness is per thread: training yields the core to the decision
+  // thread (and the simulator or proxy) whenever they compete. Best effort.
+  if (options_.trainerNice > 0)
+    (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::syscall(SYS_gettid)), options_.trainerNice);
   for (;;) {
     Job job;
     {

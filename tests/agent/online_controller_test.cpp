@@ -273,3 +273,31 @@ TEST_CASE("online: inline fine-tuning is deterministic for a seed and never publ
   CHECK(fineTuneOnWindow(*defaultModel(), std::make_shared<const std::vector<cachelib::Request>>(), env, ft, 1).outcome ==
         FineTuneResult::Outcome::kFailed);
 }
+
+TEST_CASE("request ring: the newest n requests, oldest first, across chunk boundaries") {
+  const std::size_t chunk = RequestRing::kChunk;
+  RequestRing ring(3 * chunk + 100);
+  auto req = [](std::uint64_t i) { return cachelib::Request{double(i), i, i + 1, 7}; };
+  CHECK(ring.size() == 0);
+  CHECK(ring.last(10).assemble().empty());
+  std::uint64_t pushed = 0;
+  for (std::size_t total : {std::size_t(5), chunk - 1, chunk, chunk + 1, 3 * chunk + 100, 5 * chunk + 17, 9 * chunk}) {
+    for (; pushed < total; ++pushed) ring.push(req(pushed));
+    CAPTURE(total);
+    CHECK(ring.size() == std::min<std::size_t>(total, 3 * chunk + 100));
+    for (std::size_t n : {std::size_t(0), std::size_t(1), std::size_t(3), chunk - 1, chunk, chunk + 1, 2 * chunk + 5,
+                          3 * chunk + 100, 10 * chunk}) {
+      CAPTURE(n);
+      const auto w = ring.last(n).assemble();
+      const std::size_t expect = std::min(n, ring.size());
+      REQUIRE(w.size() == expect);
+      bool inOrder = true;
+      for (std::size_t i = 0; i < w.size(); ++i) {
+        const std::uint64_t key = total - expect + i;
+        inOrder = inOrder && w[i].key == key && w[i].sizeBytes == key + 1 && w[i].timeSeconds == double(key) &&
+                  w[i].nextAccessIndex == cachelib::kNoNextAccess;
+      }
+      CHECK(inOrder);
+    }
+  }
+}
