@@ -181,10 +181,10 @@ std::string OnlineDrlController::name() const { return options_.label + ":" + mo
 
 std::string OnlineDrlController::summary() const {
   const OnlineStats s = stats();
-  return fmt::format("fine-tunes ({}): {} published, {} rejected, {} skipped (busy), {} failed; {:.1f} s training; "
+  return fmt::format("fine-tunes ({}): {} published, {} rejected, {} skipped (busy), {} failed{}; {:.1f} s training; "
                      "{} drift alarms; W {}..{} requests",
                      options_.inlineFineTune ? "inline" : "background", s.published, s.rejected, s.skipped, s.failed,
-                     s.fineTuneSeconds, s.drifts, s.minWindowSeen, s.maxWindowSeen);
+                     busy_.load() ? ", 1 running" : "", s.fineTuneSeconds, s.drifts, s.minWindowSeen, s.maxWindowSeen);
 }
 
 OnlineStats OnlineDrlController::stats() const {
