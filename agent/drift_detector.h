@@ -25,8 +25,8 @@
 // the synthetic presets (10 000-request windows, 10 % key sampling), whose
 // stationary window-to-window noise is sigma ~ 0.02: a false alarm per
 // excursion of about exp(-2 * 0.01 * 0.2 / 0.02^2) = exp(-10); the flash
-// crowd's step of ~0.2 (both when it starts and when it ends) is detected in
-// 1-2 windows, a sustained 0.05 shift in ~5; one-window blips (the
+// crowd's step of ~0.2 (both when it starts and when it ends) is detected
+// one window late, a sustained 0.05 shift in ~5; one-window blips (the
 // rotating preset's rank shifts raise it by ~0.1 for one window, then the
 // new hot set is cached) do not accumulate into an alarm.
 // The shadow caches start cold, so the first windows after start show a
