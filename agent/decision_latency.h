@@ -8,9 +8,9 @@
 // requests, then decide() is timed back to back over those features —
 // first with no fine-tune running ("idle"), then ("during fine-tune") only
 // calls that start while a fine-tune runs are counted, a new fine-tune being
-// requested whenever the previous one ends. Decisions from the decide() that
-// schedules a fine-tune (it copies the request window) are not counted in
-// either row; that copy is reported separately.
+// requested whenever the previous one ends. The call that hands a
+// fine-tune over (requestFineTune(), what decide() does every R windows:
+// share the ring's chunks, copy the open one) is timed separately.
 // Runs for seconds to minutes (every fine-tune replays the window several
 // times); not thread safe; fails only on an unusable model.
 

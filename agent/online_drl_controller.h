@@ -27,9 +27,14 @@
 // shares the ring's sealed chunks, copies the open one — at most 4096
 // requests — and hands them over under a mutex the trainer only holds to
 // pick the job up), and when a fine-tune is still running the next one is
-// skipped (counted) rather than queued. The training thread runs at a
-// higher niceness (Options::trainerNice) so it yields the core to decisions. The destructor stops the running
-// fine-tune between replay windows and joins the thread.
+// skipped (counted) rather than queued. (libstdc++'s atomic shared_ptr
+// guards the pointer with a spin bit held only while a pointer is copied,
+// never across training.) The training thread runs at a higher niceness
+// (Options::trainerNice) so it yields the core to decisions. The destructor
+// stops the running fine-tune between replay windows and joins the thread.
+// Memory: the ring holds 32 bytes per request of maxWindowRequests (10 MB
+// at the default 32 windows of 10 000); a fine-tune holds one more copy of
+// its window plus one model copy.
 // Options::inlineFineTune runs each fine-tune synchronously inside decide()
 // instead (after the decision is taken, so the new model serves from the
 // next window, as it would in the background): results are then
