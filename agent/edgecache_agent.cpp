@@ -1,6 +1,7 @@
 // edgecache-agent: train and inspect the DRL controller's models.
 //   edgecache-agent train --synthetic rotating --synthetic flash ... --out model.ecdrl
 //   edgecache-agent info model.ecdrl
+//   edgecache-agent latency [--model FILE] [--during-finetune]
 
 #include <cstdio>
 #include <string>
@@ -9,6 +10,7 @@
 #include <CLI/CLI.hpp>
 
 #include "agent/actor_critic.h"
+#include "agent/decision_latency.h"
 #include "agent/drl_controller.h"
 #include "agent/model_file.h"
 #include "agent/ppo_trainer.h"
@@ -117,6 +119,39 @@ int main(int argc, char** argv) {
     auto model = agent::ActorCritic::fromModelFile(m.value(), path);
     std::printf("compatible with this build: %s\n", model ? "yes" : model.message().c_str());
     if (!model) exitCode = 1;
+  });
+
+  agent::LatencyProbeConfig latencyCfg;
+  latencyCfg.duringFineTune = false;
+  CLI::App* latency = app.add_subcommand(
+      "latency", "Decision latency (p50/p99, one thread) of the online drl controller, idle and (with "
+                 "--during-finetune) while a fine-tune runs on its background thread");
+  latency->add_option("--model", latencyCfg.modelPath, "Model file (default: the shipped default model)");
+  latency->add_flag("--during-finetune", latencyCfg.duringFineTune, "Also measure while fine-tuning");
+  latency->add_option("--synthetic", latencyCfg.preset, "Synthetic preset the window features come from")
+      ->capture_default_str();
+  latency->add_option("--seed", latencyCfg.seed, "Trace seed")->capture_default_str();
+  latency->add_option("--requests", latencyCfg.requests, "Trace length")->capture_default_str();
+  latency->add_option("--window", latencyCfg.windowRequests, "Decision window in requests")->capture_default_str();
+  latency->add_option("--decisions", latencyCfg.decisions, "Timed decisions per row")->capture_default_str();
+  latency->add_option("--trainer-nice", latencyCfg.trainerNice, "Niceness of the training thread (0 = none)")
+      ->capture_default_str();
+  latency->callback([&] {
+    auto report = agent::measureDecisionLatency(latencyCfg);
+    if (!report) {
+      std::fprintf(stderr, "edgecache-agent latency: %s\n", report.message().c_str());
+      exitCode = 1;
+      return;
+    }
+    std::printf("%-18s %8s %9s %9s %9s %9s %10s\n", "condition", "samples", "p50_us", "p99_us", "max_us", "mean_us",
+                "fine-tunes");
+    for (const auto& r : report->rows)
+      std::printf("%-18s %8zu %9.1f %9.1f %9.1f %9.1f %10llu\n", r.condition.c_str(), r.samples, r.p50Us, r.p99Us,
+                  r.maxUs, r.meanUs, static_cast<unsigned long long>(r.fineTunes));
+    if (latencyCfg.duringFineTune)
+      std::printf("fine-tune window W = %llu requests, %.2f s per fine-tune; handing one over (window copy) took "
+                  "%.0f us\n",
+                  static_cast<unsigned long long>(report->windowRequests), report->fineTuneSeconds, report->scheduleUs);
   });
 
   try {

@@ -98,14 +98,19 @@ struct ReplayEpisode::State {
 
 ReplayEpisode::ReplayEpisode(std::shared_ptr<const std::vector<cachelib::Request>> requests, const EnvSettings& settings,
                              double switchPenalty, std::string label)
+    : ReplayEpisode(requests, makeEnvConfig(*requests, settings), switchPenalty, std::move(label)) {}
+
+ReplayEpisode::ReplayEpisode(std::shared_ptr<const std::vector<cachelib::Request>> requests,
+                             const cachelib::ReplayEnvConfig& config, double switchPenalty, std::string label)
     : state_(std::make_unique<State>()), label_(std::move(label)) {
-  state_->config = makeEnvConfig(*requests, settings);
+  state_->config = config;
   state_->requests = std::move(requests);
   state_->switchPenalty = switchPenalty;
   double bytes = 0.0;
   for (const auto& r : *state_->requests) bytes += double(r.sizeBytes);
-  const double windows = std::max(1.0, double(state_->requests->size()) / double(std::max<std::uint64_t>(1, settings.windowRequests)));
-  state_->unitDollars = std::max(cachelib::egressDollars(settings.prices, bytes) / windows, 1e-12);
+  const double windows = std::max(
+      1.0, double(state_->requests->size()) / double(std::max<std::uint64_t>(1, config.context.window.requests)));
+  state_->unitDollars = std::max(cachelib::egressDollars(config.context.prices, bytes) / windows, 1e-12);
 }
 
 ReplayEpisode::~ReplayEpisode() = default;

@@ -94,6 +94,10 @@ class ReplayEpisode final : public Episode {
  public:
   ReplayEpisode(std::shared_ptr<const std::vector<cachelib::Request>> requests, const EnvSettings& settings,
                 double switchPenalty, std::string label);
+  // With an explicit environment (the online controller replays its request
+  // window under the context it was started with, not a trace-derived one).
+  ReplayEpisode(std::shared_ptr<const std::vector<cachelib::Request>> requests, const cachelib::ReplayEnvConfig& config,
+                double switchPenalty, std::string label);
   ~ReplayEpisode() override;
   Observation begin() override;
   StepOutcome step(const Action& action) override;

@@ -44,6 +44,7 @@ struct CompareOptions {
   bool json = false;
   std::string plot;
   std::string timeline;
+  bool asyncFineTune = false;
 };
 
 [[noreturn]] void fail(const std::string& message) { failCommand("compare", message); }
@@ -101,7 +102,10 @@ void runCompare(const CompareOptions& o) {
   std::vector<std::unique_ptr<cachelib::Controller>> controllers;
   for (const auto& spec : specs) {
     // The DRL agent's specs (drl, drl-frozen) are built agent-side.
-    auto c = agent::isAgentControllerSpec(spec) ? agent::makeAgentController(spec) : cachelib::makeController(spec);
+    // drl fine-tunes inline by default here, so the numbers are reproducible.
+    auto c = agent::isAgentControllerSpec(spec)
+                 ? agent::makeAgentController(spec, agent::AgentControllerOptions{!o.asyncFineTune})
+                 : cachelib::makeController(spec);
     if (!c) fail(c.message());
     controllers.push_back(std::move(c.value()));
   }
@@ -163,7 +167,8 @@ void runCompare(const CompareOptions& o) {
   progress.finish();
 
   if (o.json) {
-    for (const auto& r : results) {
+    for (std::size_t i = 0; i < results.size(); ++i) {
+      const auto& r = results[i];
       nlohmann::json j = {
           {"trace", trace->name},
           {"controller", r.controller},
@@ -179,6 +184,7 @@ void runCompare(const CompareOptions& o) {
           {"policy_switches", r.policySwitches},
           {"requests_per_second", r.replaySeconds > 0 ? double(r.stats.requests) / r.replaySeconds : 0.0},
       };
+      if (auto line = controllers[i]->summary(); !line.empty()) j["summary"] = line;
       fmt::print("{}\n", j.dump());
     }
   } else {
@@ -193,6 +199,8 @@ void runCompare(const CompareOptions& o) {
                  cachelib::humanBytes(r.meanCapacityBytes), r.cost.rental, r.cost.egress, r.cost.total(), r.decisions,
                  r.policySwitches, r.replaySeconds > 0 ? double(r.stats.requests) / r.replaySeconds / 1e6 : 0.0);
     }
+    for (std::size_t i = 0; i < controllers.size(); ++i)
+      if (auto line = controllers[i]->summary(); !line.empty()) fmt::print("{}: {}\n", results[i].controller, line);
   }
   if (!o.timeline.empty()) {
     writeTimeline(o.timeline, results);
@@ -234,6 +242,9 @@ void addCompareCommand(CLI::App& app) {
   cmd->add_flag("--json", o->json, "One JSON object per controller on stdout instead of a table");
   cmd->add_option("--plot", o->plot, "PNG of hit ratio, capacity and policy over time for every controller");
   cmd->add_option("--timeline", o->timeline, "CSV of every window's decision and cost");
+  cmd->add_flag("--async-finetune", o->asyncFineTune,
+                "drl: fine-tune on a background thread as the proxy does (results then depend on timing) instead of "
+                "inline in the decision (the default: reproducible)");
   cmd->callback([o] { runCompare(*o); });
 }
 

@@ -12,6 +12,7 @@
 #include "cachelib/cache.h"
 #include "cachelib/cost_model.h"
 #include "cachelib/policy.h"
+#include "cachelib/request.h"
 #include "cachelib/window_features.h"
 
 namespace edgecache::cachelib {
@@ -48,6 +49,18 @@ class Controller {
   // Called after every window with its features; returns the decision for
   // the next window. Must clamp capacity into [floor, ceiling].
   virtual Decision decide(const WindowFeatures& features) = 0;
+  // Optional request feed, for controllers that learn from the raw requests
+  // (the online DRL agent keeps a sliding window of them). Called on the
+  // thread that calls decide(), with requests in arrival order, before the
+  // decide() of the window they belong to; a window may arrive in several
+  // calls (the proxy's control loop passes each drained batch). The span is
+  // only valid during the call. Must be cheap (it runs for every request):
+  // copy what is needed, never block. Default: ignore.
+  virtual void observe(std::span<const Request> /*requests*/) {}
+  // One line on what the controller did over its run (e.g. fine-tunes
+  // published/rejected), shown under edgecache-bench compare's table; empty
+  // when there is nothing to say (the default).
+  virtual std::string summary() const { return {}; }
   // Offline bounds that look at the future override these two.
   virtual bool wantsHindsight() const noexcept { return false; }
   virtual Decision decideWithHindsight(const WindowFeatures& features, const Hindsight&) { return decide(features); }

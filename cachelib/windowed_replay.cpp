@@ -109,9 +109,11 @@ ControlledResult runControlled(std::span<const Request> requests, Controller& co
   out.controller = controller.name();  // after start(): names may show resolved defaults
   out.decideSeconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   while (!env.done()) {
+    const std::span<const Request> window = env.nextWindow();
     out.windows.push_back(env.step(d));
     if (env.done()) break;
     t0 = std::chrono::steady_clock::now();
+    controller.observe(window);
     if (controller.wantsHindsight()) {
       const auto next = env.nextWindow();
       const std::size_t first = static_cast<std::size_t>(next.data() - requests.data());

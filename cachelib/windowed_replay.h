@@ -82,7 +82,9 @@ struct ControlledResult {
   double decideSeconds = 0.0;  // time inside the controller
 };
 
-// Runs `controller` over the whole trace.
+// Runs `controller` over the whole trace: start(), then after every window
+// but the last observe(that window's requests) and decide(its features)
+// (both counted in decideSeconds).
 ControlledResult runControlled(std::span<const Request> requests, Controller& controller, const ReplayEnvConfig& config);
 
 }  // namespace edgecache::cachelib

@@ -110,6 +110,7 @@ void ControlLoop::accountTime() {
 
 void ControlLoop::run() {
   std::vector<Access> batch;
+  std::vector<cachelib::Request> requests;  // the batch as Requests, for Controller::observe
   for (;;) {
     {
       std::unique_lock lock(mutex_);
@@ -120,15 +121,20 @@ void ControlLoop::run() {
     const auto now = std::chrono::steady_clock::now();
     const double nowSeconds = std::chrono::duration<double>(now - origin_).count();
     std::uint64_t missBytes = 0, hits = 0;
+    requests.clear();
     for (const Access& a : batch) {
       const cachelib::Request r{nowSeconds, a.key, std::max<std::uint64_t>(1, a.sizeBytes), cachelib::kNoNextAccess};
       tracker_->observe(r, a.hit, ++index_n_);
+      requests.push_back(r);
       if (a.hit) {
         ++hits;
       } else {
         missBytes += a.sizeBytes;
       }
     }
+    // Controllers that learn from raw requests (the online DRL agent) see
+    // every batch, on this thread, before the decide() of its window.
+    if (!requests.empty()) controller_->observe(requests);
     windowRequests_ += batch.size();
     accountTime();
     {

@@ -162,3 +162,29 @@ TEST_CASE("joint-greedy and the oracle follow a phase change in working-set size
     CHECK(r.windows.back().decision.capacityBytes >= 2'000'000'000);  // late phase 2: holds the new hot set
   }
 }
+
+TEST_CASE("runControlled feeds observe() every window's requests, in order, before its decide()") {
+  // Records what it is shown; decides nothing new.
+  struct Recorder final : Controller {
+    std::vector<std::uint64_t> keys;
+    std::vector<std::size_t> seenAtDecide;
+    std::string name() const override { return "recorder"; }
+    Decision start(const ControlContext& c) override { return Decision{c.floorBytes, idOf("lru")}; }
+    void observe(std::span<const Request> requests) override {
+      for (const auto& r : requests) keys.push_back(r.key);
+    }
+    Decision decide(const WindowFeatures& f) override {
+      seenAtDecide.push_back(keys.size());
+      return Decision{f.capacityBytes, f.policy};
+    }
+  } recorder;
+  std::vector<Request> trace;
+  for (std::uint64_t i = 0; i < 95; ++i) add(trace, i % 7, 10);
+  const auto result = runControlled(trace, recorder, envFor(100, 1000, 10, 4));
+  CHECK(result.decisions == 9);  // 10 windows, no decision after the last
+  REQUIRE(recorder.keys.size() == 90);
+  for (std::size_t i = 0; i < recorder.keys.size(); ++i) CHECK(recorder.keys[i] == i % 7);
+  REQUIRE(recorder.seenAtDecide.size() == 9);
+  for (std::size_t w = 0; w < 9; ++w) CHECK(recorder.seenAtDecide[w] == 10 * (w + 1));
+  CHECK(recorder.summary().empty());
+}

@@ -835,11 +835,18 @@ class FlipController final : public cachelib::Controller {
  public:
   std::string name() const override { return "flip"; }
   cachelib::Decision start(const cachelib::ControlContext&) override { return {64 * 1000, 0}; }
-  cachelib::Decision decide(const cachelib::WindowFeatures&) override {
+  void observe(std::span<const cachelib::Request> requests) override { observed += requests.size(); }
+  cachelib::Decision decide(const cachelib::WindowFeatures& f) override {
+    observedAtDecide.push_back(observed.load());
+    windowRequests += f.requests;
     flip_ = !flip_;
     const auto online = cachelib::onlinePolicies();
     return {flip_ ? 20 * 1000u : 64 * 1000u, flip_ ? online[1].id : online[0].id};
   }
+
+  std::atomic<std::uint64_t> observed{0};  // requests passed to observe()
+  std::vector<std::uint64_t> observedAtDecide;
+  std::uint64_t windowRequests = 0;  // requests in the windows decided so far
 
  private:
   bool flip_ = false;
@@ -857,7 +864,9 @@ TEST_CASE("control loop applies controller decisions live from recorded traffic"
   lc.floorBytes = 1000;
   lc.ceilingBytes = 1 << 20;
   std::atomic<int> decisions{0};
-  ControlLoop loop(*p.index, p.log, std::make_unique<FlipController>(), lc,
+  auto flip = std::make_unique<FlipController>();
+  FlipController* flipped = flip.get();  // owned by the loop, read after stop()
+  ControlLoop loop(*p.index, p.log, std::move(flip), lc,
                    [&](const cachelib::WindowFeatures& f, const cachelib::Decision&) {
                      CHECK(f.requests >= 20);
                      ++decisions;
@@ -885,6 +894,10 @@ TEST_CASE("control loop applies controller decisions live from recorded traffic"
   CHECK(st.cost.egress > 0);
   CHECK(st.resizes >= 2);
   CHECK(st.policySwitches >= 2);
+  // Controller::observe saw every recorded request, each window's before its decide().
+  CHECK(flipped->observed.load() == 100);
+  CHECK(flipped->observedAtDecide.size() == std::size_t(st.windows));
+  CHECK(flipped->observedAtDecide.back() >= flipped->windowRequests);
 }
 
 TEST_CASE("drain: in-flight requests finish, then the server stops") {
