@@ -5,8 +5,9 @@
 // policy and the mode of that policy's capacity distribution, mapped into
 // [floor, ceiling] in log-bytes.
 //
-// Cost: one small forward pass per window (tens of microseconds, one torch
-// thread, InferenceMode). Thread safety: one controller per control loop
+// Cost: one small forward pass per window: tens of microseconds through
+// LibTorch (one torch thread, InferenceMode), a few microseconds for model
+// files whose engine is "plain" (compressed edge models, PlainNetwork). Thread safety: one controller per control loop
 // (not synchronised); several controllers may share one model.
 // Failure: decide() cannot fail; if inference throws (it should not) the
 // controller keeps its previous decision and lastError() says why.
@@ -21,16 +22,20 @@ namespace edgecache::agent {
 
 class ActorCritic;
 class FeatureEncoder;
+class PlainNetwork;
 
 class DrlController final : public cachelib::Controller {
  public:
   struct Options {
     std::string label = "drl-frozen";  // name() is "<label>:<model file name>"
   };
-  // Loads `modelPath` (refused with a one-line message when incompatible).
+  // Loads `modelPath` (refused with a one-line message when incompatible);
+  // files with engine=plain run on PlainNetwork, the others on LibTorch.
   static cachelib::Result<std::unique_ptr<DrlController>> load(const std::string& modelPath, Options options);
   // Shares an already loaded model (must stay unmodified while in use).
   DrlController(std::shared_ptr<const ActorCritic> model, std::string modelName, Options options);
+  // The plain C++ inference path (compressed edge models).
+  DrlController(std::shared_ptr<const PlainNetwork> model, std::string modelName, Options options);
   ~DrlController() override;
 
   std::string name() const override;
@@ -41,6 +46,7 @@ class DrlController final : public cachelib::Controller {
 
  private:
   std::shared_ptr<const ActorCritic> model_;
+  std::shared_ptr<const PlainNetwork> plain_;  // set instead of model_ for engine=plain files
   std::string modelName_;
   Options options_;
   cachelib::ControlContext context_;
