@@ -15,6 +15,7 @@
 #include "agent/actor_critic.h"
 #include "agent/plain_network.h"
 #include "agent/ppo_trainer.h"
+#include "agent/torch_packed_network.h"
 #include "cachelib/controllers/static_controller.h"
 #include "cachelib/windowed_replay.h"
 #include "traces/synthetic.h"
@@ -181,6 +182,15 @@ Result<ModelFile> pruneHiddenUnits(const ModelFile& m, std::uint32_t trunkKeep, 
 }
 
 Result<Evaluator> makeEvaluator(const ModelFile& model, const std::string& source) {
+  if (model.engine == InferenceEngine::kTorchQnnpack || model.engine == InferenceEngine::kTorchXnnpack) {
+    auto net = TorchPackedNetwork::fromModelFile(model, source,
+                                                 model.engine == InferenceEngine::kTorchQnnpack
+                                                     ? TorchPackedNetwork::Mode::kQnnpackInt8
+                                                     : TorchPackedNetwork::Mode::kXnnpackFp32);
+    if (!net) return net.status();
+    std::shared_ptr<const TorchPackedNetwork> shared(std::move(net.value()));
+    return Evaluator([shared](const Observation& raw, PolicyOutput& out) { return shared->evaluateInto(raw, out); });
+  }
   if (model.engine != InferenceEngine::kTorch) {
     auto net = PlainNetwork::fromModelFile(model, source, PlainNetwork::kernelsFor(model));
     if (!net) return net.status();
@@ -251,6 +261,13 @@ Result<std::vector<ModelVersion>> buildVersions(const ModelFile& teacherIn, cons
       t.engine = InferenceEngine::kTorch;
       t.metadata["version"] = base + "-fp32-torch";
       versions.push_back({base + "-fp32-torch", t, recipe + "; fp32, LibTorch inference"});
+      t.engine = InferenceEngine::kTorchXnnpack;
+      t.metadata["version"] = base + "-fp32-xnnpack";
+      versions.push_back({base + "-fp32-xnnpack", t, recipe + "; fp32, LibTorch XNNPACK-prepacked linears"});
+      ModelFile q = withPrecision(file, Precision::kInt8);
+      q.engine = InferenceEngine::kTorchQnnpack;
+      q.metadata["version"] = base + "-int8-qnnpack";
+      versions.push_back({base + "-int8-qnnpack", q, recipe + "; int8 dynamic quantisation, LibTorch QNNPACK"});
     }
     for (Precision p : {Precision::kFloat32, Precision::kFloat16, Precision::kInt8}) {
       ModelFile v = withPrecision(file, p);

@@ -7,11 +7,13 @@
 //
 // Cost: one small forward pass per window: tens of microseconds through
 // LibTorch (one torch thread, InferenceMode), a few microseconds for model
-// files whose engine is "plain" (compressed edge models, PlainNetwork). Thread safety: one controller per control loop
+// files whose engine is "plain" (compressed edge models, PlainNetwork); other
+// engines as compression.h's makeEvaluator builds them. Thread safety: one controller per control loop
 // (not synchronised); several controllers may share one model.
 // Failure: decide() cannot fail; if inference throws (it should not) the
 // controller keeps its previous decision and lastError() says why.
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -22,7 +24,8 @@ namespace edgecache::agent {
 
 class ActorCritic;
 class FeatureEncoder;
-class PlainNetwork;
+struct Observation;
+struct PolicyOutput;
 
 class DrlController final : public cachelib::Controller {
  public:
@@ -30,12 +33,15 @@ class DrlController final : public cachelib::Controller {
     std::string label = "drl-frozen";  // name() is "<label>:<model file name>"
   };
   // Loads `modelPath` (refused with a one-line message when incompatible);
-  // files with engine=plain run on PlainNetwork, the others on LibTorch.
+  // engine=torch files run on ActorCritic, the others (compressed models) on
+  // the engine the file names (makeEvaluator in compression.h).
   static cachelib::Result<std::unique_ptr<DrlController>> load(const std::string& modelPath, Options options);
   // Shares an already loaded model (must stay unmodified while in use).
   DrlController(std::shared_ptr<const ActorCritic> model, std::string modelName, Options options);
-  // The plain C++ inference path (compressed edge models).
-  DrlController(std::shared_ptr<const PlainNetwork> model, std::string modelName, Options options);
+  // Any other inference path (compressed edge models): normalises and runs
+  // the network on a raw observation; false = failed.
+  using Evaluator = std::function<bool(const Observation& raw, PolicyOutput& out)>;
+  DrlController(Evaluator evaluator, std::string modelName, Options options);
   ~DrlController() override;
 
   std::string name() const override;
@@ -46,7 +52,7 @@ class DrlController final : public cachelib::Controller {
 
  private:
   std::shared_ptr<const ActorCritic> model_;
-  std::shared_ptr<const PlainNetwork> plain_;  // set instead of model_ for engine=plain files
+  Evaluator evaluator_;  // set instead of model_ for compressed (non-torch engine) files
   std::string modelName_;
   Options options_;
   cachelib::ControlContext context_;

@@ -169,6 +169,8 @@ const char* engineName(InferenceEngine e) noexcept {
   switch (e) {
     case InferenceEngine::kPlain: return "plain";
     case InferenceEngine::kPlainInt8: return "plain-int8";
+    case InferenceEngine::kTorchQnnpack: return "torch-qnnpack";
+    case InferenceEngine::kTorchXnnpack: return "torch-xnnpack";
     default: return "torch";
   }
 }
@@ -347,7 +349,10 @@ Result<ModelFile> decodeModelFile(const std::string& bytes, const std::string& s
       if (value == "torch") m.engine = InferenceEngine::kTorch;
       else if (value == "plain") m.engine = InferenceEngine::kPlain;
       else if (value == "plain-int8") m.engine = InferenceEngine::kPlainInt8;
-      else return bad("unknown inference engine '" + value.substr(0, 20) + "' (this build knows torch, plain, plain-int8)");
+      else if (value == "torch-qnnpack") m.engine = InferenceEngine::kTorchQnnpack;
+      else if (value == "torch-xnnpack") m.engine = InferenceEngine::kTorchXnnpack;
+      else return bad("unknown inference engine '" + value.substr(0, 20) +
+                      "' (this build knows torch, plain, plain-int8, torch-qnnpack, torch-xnnpack)");
     } else if (key.rfind("meta.", 0) == 0) {
       m.metadata[key.substr(5)] = value;
     } else {

@@ -48,10 +48,12 @@ enum class Precision : std::uint8_t { kFloat32, kFloat16, kInt8 };
 // Which implementation the controller runs the file with (header "engine"):
 // LibTorch (ActorCritic, "torch"), the plain C++ forward pass with fp32
 // kernels over the (expanded) weights (PlainNetwork, "plain"), or the plain
-// pass with int8 weight kernels ("plain-int8", for int8 files).
-enum class InferenceEngine : std::uint8_t { kTorch, kPlain, kPlainInt8 };
+// pass with int8 weight kernels ("plain-int8"), or LibTorch's prepacked
+// linears: QNNPACK int8 dynamic quantisation ("torch-qnnpack") or XNNPACK
+// fp32 ("torch-xnnpack") (TorchPackedNetwork).
+enum class InferenceEngine : std::uint8_t { kTorch, kPlain, kPlainInt8, kTorchQnnpack, kTorchXnnpack };
 const char* precisionName(Precision p) noexcept;   // "fp32", "fp16", "int8"
-const char* engineName(InferenceEngine e) noexcept;  // "torch", "plain", "plain-int8"
+const char* engineName(InferenceEngine e) noexcept;  // "torch", "plain", "plain-int8", "torch-qnnpack", ...
 
 // The network's shape (see actor_critic.h for what each part is).
 struct ModelArchitecture {

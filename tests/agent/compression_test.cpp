@@ -14,6 +14,7 @@
 #include "agent/drl_controller.h"
 #include "agent/model_file.h"
 #include "agent/plain_network.h"
+#include "agent/torch_packed_network.h"
 #include "agent/ppo_trainer.h"
 #include "cachelib/windowed_replay.h"
 #include "tests/test_support.h"
@@ -247,6 +248,35 @@ TEST_CASE("the plain C++ forward matches the torch forward") {
     bad.perPolicy.pop_back();
     CHECK_FALSE(plain.value()->evaluate(bad).isOk());
   }
+}
+
+TEST_CASE("LibTorch prepacked paths: XNNPACK fp32 matches, QNNPACK int8 stays close") {
+  const ModelFile full = defaultModel();
+  auto torchNet = ActorCritic::fromModelFile(full, "default");
+  REQUIRE(torchNet.isOk());
+  auto xnn = TorchPackedNetwork::fromModelFile(full, "default", TorchPackedNetwork::Mode::kXnnpackFp32);
+  REQUIRE_MESSAGE(xnn.isOk(), xnn.message());
+  auto qnn = TorchPackedNetwork::fromModelFile(full, "default", TorchPackedNetwork::Mode::kQnnpackInt8);
+  REQUIRE_MESSAGE(qnn.isOk(), qnn.message());
+  std::size_t samePolicy = 0;
+  double maxDu = 0.0;
+  for (std::uint64_t seed = 1; seed <= 40; ++seed) {
+    const Observation o = randomObservation(seed);
+    const PolicyOutput t = torchNet.value()->evaluate(o).value();
+    PolicyOutput x, q;
+    REQUIRE(xnn.value()->evaluateInto(o, x));
+    REQUIRE(qnn.value()->evaluateInto(o, q));
+    checkClose(x, t, 1e-3);
+    const Action at = deterministicAction(t), aq = deterministicAction(q);
+    samePolicy += at.policyIndex == aq.policyIndex;
+    maxDu = std::max(maxDu, std::fabs(at.capacityAction - aq.capacityAction));
+  }
+  MESSAGE("QNNPACK int8 vs fp32 torch on random observations: same policy " << samePolicy << "/40, max |du| " << maxDu);
+  CHECK(samePolicy >= 36);
+  Observation bad = randomObservation(1);
+  bad.global.pop_back();
+  PolicyOutput out;
+  CHECK_FALSE(qnn.value()->evaluateInto(bad, out));
 }
 
 TEST_CASE("structured pruning keeps shapes consistent; keeping every unit is the identity") {
