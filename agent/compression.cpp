@@ -479,9 +479,46 @@ std::string profileCsv(const std::vector<ProfileRow>& rows) {
   return s;
 }
 
+Result<std::vector<ProfileRow>> parseProfileCsv(const std::string& text, const std::string& source) {
+  using R = Result<std::vector<ProfileRow>>;
+  std::vector<ProfileRow> rows;
+  std::size_t lineNo = 0, begin = 0;
+  while (begin < text.size()) {
+    std::size_t end = text.find('\n', begin);
+    if (end == std::string::npos) end = text.size();
+    const std::string line = text.substr(begin, end - begin);
+    begin = end + 1;
+    if (++lineNo == 1) {
+      if (line.rfind("version,precision,engine,sampling_rate", 0) != 0)
+        return R::error(source + ":1: not an edgecache-agent profile CSV");
+      continue;
+    }
+    if (line.empty()) continue;
+    std::vector<std::string> f;
+    std::size_t a = 0;
+    for (std::size_t b; (b = line.find(',', a)) != std::string::npos; a = b + 1) f.push_back(line.substr(a, b - a));
+    f.push_back(line.substr(a));
+    if (f.size() != 18) return R::error(fmt::format("{}:{}: {} fields, expected 18", source, lineNo, f.size()));
+    try {
+      ProfileRow r;
+      r.version = f[0], r.precision = f[1], r.engine = f[2];
+      r.samplingRate = std::stod(f[3]), r.agreement = std::stod(f[4]), r.meanAbsCapacityDelta = std::stod(f[5]);
+      r.costDollars = std::stod(f[6]), r.costRegret = std::stod(f[7]), r.worstTraceRegret = std::stod(f[8]);
+      r.hitRatio = std::stod(f[9]), r.byteHitRatio = std::stod(f[10]), r.decisionP50Us = std::stod(f[11]);
+      r.decisionP99Us = std::stod(f[12]), r.inferenceP50Us = std::stod(f[13]), r.encodeP50Us = std::stod(f[14]);
+      r.modelBytes = std::stoull(f[15]), r.featureNsPerRequest = std::stod(f[16]), r.windows = std::stoull(f[17]);
+      rows.push_back(std::move(r));
+    } catch (const std::exception&) {
+      return R::error(fmt::format("{}:{}: a field is not a number", source, lineNo));
+    }
+  }
+  return rows;
+}
+
 Status plotProfile(const std::string& pngPath, const std::vector<ProfileRow>& rows) {
   // Same approach as bench/plot.cpp (gnuplot-nox through a temporary script);
   // agent/ does not link bench/.
+  if (rows.empty()) return Status::error("plot: no rows");
   const auto dir = std::filesystem::temp_directory_path() / ("edgecache-profile-plot-" + std::to_string(::getpid()));
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
@@ -491,30 +528,40 @@ Status plotProfile(const std::string& pngPath, const std::vector<ProfileRow>& ro
     if (std::find(rates.begin(), rates.end(), r.samplingRate) == rates.end()) rates.push_back(r.samplingRate);
   const auto data = dir / "data.txt", script = dir / "plot.gp";
   {
+    // Data set i = rate i; columns: p50, worst regret %, regret %, agreement %, version.
     std::ofstream d(data);
     for (double rate : rates) {
       for (const auto& r : rows)
         if (r.samplingRate == rate)
-          d << r.decisionP50Us << ' ' << 100.0 * r.costRegret << ' ' << 100.0 * r.agreement << ' ' << r.version << ' '
-            << r.modelBytes / 1024.0 << '\n';
+          d << r.decisionP50Us << ' ' << 100.0 * r.worstTraceRegret << ' ' << 100.0 * r.costRegret << ' '
+            << 100.0 * r.agreement << " \"" << r.version << " (" << (r.modelBytes + 512) / 1024 << " KiB)\"\n";
       d << "\n\n";
     }
   }
+  const char* colors[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e"};
+  auto color = [&](std::size_t i) { return std::string(colors[i % 5]); };
   {
     std::ofstream g(script);
-    g << "set terminal pngcairo size 1200,900 noenhanced font 'sans,9'\nset output '" << pngPath << "'\n"
-      << "set multiplot layout 2,1 title 'edgecache-agent profile: model versions x shadow sampling rate'\n"
-      << "set grid\nset logscale x\nset key outside right\nset lmargin 12\nset rmargin 26\n"
-      << "set ylabel 'total-cost regret vs full model (%)'\nunset xlabel\nplot ";
-    for (std::size_t i = 0; i < rates.size(); ++i)
-      g << (i ? ", " : "") << "'" << data.string() << "' index " << i << " using 1:2 with points pt " << (5 + 2 * i)
-        << " ps 1.3 title 'sampling " << rates[i] << "', '' index " << i
-        << " using 1:2:4 with labels rotate by 20 offset 0.5,0.5 font 'sans,7' notitle";
-    g << "\nset ylabel 'decision agreement with full model (%)'\nset xlabel 'decision latency p50 (us, one thread, "
-         "encode + inference)'\nplot ";
+    g << "set terminal pngcairo size 1300,1500 noenhanced font 'sans,9'\nset output '" << pngPath << "'\n"
+      << "set multiplot layout 3,1\n"
+      << "set grid\nset logscale x\nset xrange [2:100]\nset key outside right\nset lmargin 12\nset rmargin 30\n"
+      << "set xlabel 'decision latency p50 (us, one thread: feature encoding + inference)'\n"
+      << "set title 'edgecache-agent profile (reference: the full model) - sampling " << rates[0]
+      << ": worst-trace total-cost regret'\nset offsets 0, 0, graph 0.2, graph 0.05\n"
+      << "set ylabel 'worst-trace cost regret (%)'\n"
+      << "plot '" << data.string() << "' index 0 using 1:2 with points pt 7 ps 1.2 lc rgb '" << color(0)
+      << "' title 'sampling " << rates[0] << "', '' index 0 using 1:2:5 with labels left rotate by 35 offset 0.6,0.3 "
+      << "font 'sans,7' notitle\n"
+      << "set offsets 0, 0, 0, 0\nset title 'total-cost regret vs the full model, every data version (shadow "
+         "sampling rate)'\nset ylabel 'cost regret (%)'\nplot ";
     for (std::size_t i = 0; i < rates.size(); ++i)
       g << (i ? ", " : "") << "'" << data.string() << "' index " << i << " using 1:3 with points pt " << (5 + 2 * i)
-        << " ps 1.3 title 'sampling " << rates[i] << "'";
+        << " ps 1.2 lc rgb '" << color(i) << "' title 'sampling " << rates[i] << "'";
+    g << "\nset title 'decision agreement with the full model (same policy, capacity within 5% of the log range)'\n"
+      << "set ylabel 'agreement (%)'\nplot ";
+    for (std::size_t i = 0; i < rates.size(); ++i)
+      g << (i ? ", " : "") << "'" << data.string() << "' index " << i << " using 1:4 with points pt " << (5 + 2 * i)
+        << " ps 1.2 lc rgb '" << color(i) << "' title 'sampling " << rates[i] << "'";
     g << "\nunset multiplot\n";
   }
   const std::string cmd = "gnuplot '" + script.string() + "' 2>&1";

@@ -115,7 +115,12 @@ cachelib::Result<std::vector<ProfileRow>> profileVersions(const std::vector<Mode
                                                           const ProfileConfig& config);
 
 std::string profileCsv(const std::vector<ProfileRow>& rows);
-// Accuracy (cost regret) vs decision latency, one point per version and data version.
+// Reads profileCsv's output back (to re-plot or re-select without
+// re-profiling); errors name the line.
+cachelib::Result<std::vector<ProfileRow>> parseProfileCsv(const std::string& text, const std::string& source);
+// Accuracy vs decision latency, one point per version and data version:
+// worst-trace cost regret at the first sampling rate (labelled), cost regret
+// at every rate, agreement at every rate.
 cachelib::Status plotProfile(const std::string& pngPath, const std::vector<ProfileRow>& rows);
 
 // The compress choice, a pure function of the table: among rows at

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -257,9 +258,30 @@ int main(int argc, char** argv) {
       "(model version x shadow sampling rate) in replay: agreement with the full model, total cost and hit ratio, "
       "decision latency p50/p99, model bytes, feature cost. Writes a CSV and an accuracy-vs-latency plot.");
   addCompressOptions(profile, profileOpts);
-  profile->add_option("--csv", csvPath, "CSV output")->required();
+  std::string fromCsv;
+  profile->add_option("--csv", csvPath, "CSV output");
   profile->add_option("--plot", plotPath, "PNG output (gnuplot)");
+  profile->add_option("--from-csv", fromCsv, "Do not profile: re-plot (--plot) a CSV written by an earlier run");
   profile->callback([&] {
+    if (!fromCsv.empty()) {
+      std::ifstream in(fromCsv);
+      const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      auto rows = in ? agent::parseProfileCsv(text, fromCsv)
+                     : cachelib::Result<std::vector<agent::ProfileRow>>::error(fromCsv + ": cannot read");
+      auto st = !rows ? rows.status()
+                      : plotPath.empty() ? cachelib::Status::error("--from-csv needs --plot")
+                                         : agent::plotProfile(plotPath, rows.value());
+      if (!st) {
+        std::fprintf(stderr, "edgecache-agent profile: %s\n", st.message().c_str());
+        exitCode = 1;
+      }
+      return;
+    }
+    if (csvPath.empty()) {
+      std::fprintf(stderr, "edgecache-agent profile: --csv is required\n");
+      exitCode = 1;
+      return;
+    }
     auto run = runProfile(profileOpts);
     if (!run) {
       std::fprintf(stderr, "edgecache-agent profile: %s\n", run.message().c_str());

@@ -365,4 +365,48 @@ TEST_CASE("compress picks the smallest version within the latency budget and the
   CHECK(none.message().find("over budget") != std::string::npos);
   CHECK_FALSE(selectVersion(rows, 10.0, 0.01, 0.5).isOk());  // no rows at that rate
   CHECK_FALSE(selectVersion({}, 10.0, 0.01).isOk());
+  // The CSV round-trips into the same choice.
+  auto parsed = parseProfileCsv(profileCsv(rows), "t.csv");
+  REQUIRE_MESSAGE(parsed.isOk(), parsed.message());
+  REQUIRE(parsed->size() == rows.size());
+  CHECK(parsed.value()[s->row].version == rows[s->row].version);
+  CHECK(selectVersion(parsed.value(), 10.0, 0.01, 0.1)->row == s->row);
+  CHECK_FALSE(parseProfileCsv("garbage\n", "g.csv").isOk());
+  CHECK_FALSE(parseProfileCsv(profileCsv(rows) + "x,y\n", "short.csv").isOk());
+  auto badNumber = profileCsv(rows);
+  badNumber.replace(badNumber.find(",0.1,"), 5, ",zz,");
+  CHECK_FALSE(parseProfileCsv(badNumber, "nan.csv").isOk());
+}
+
+TEST_CASE("drl-frozen:FILE runs compressed files: a plain full-model file decides as the torch one") {
+  const auto dir = testing::tempDir("agent-plain-controller");
+  ModelFile plain = defaultModel();
+  plain.formatVersion = kModelFormatVersion;
+  plain.engine = InferenceEngine::kPlain;
+  const std::string path = (dir / "plain.ecdrl").string();
+  REQUIRE(writeModelFile(path, plain).isOk());
+  auto cfg = traces::syntheticPreset("flash").value();
+  cfg.requests = 60'000;
+  cfg.objects = 5'000;
+  cfg.seed = 8;
+  const auto requests = traces::generateSynthetic(cfg);
+  EnvSettings settings;
+  settings.windowRequests = 2'000;
+  const auto env = makeEnvConfig(requests, settings);
+  auto torchCtl = makeAgentController("drl-frozen");
+  auto plainCtl = makeAgentController("drl-frozen:" + path);
+  REQUIRE(torchCtl.isOk());
+  REQUIRE_MESSAGE(plainCtl.isOk(), plainCtl.message());
+  CHECK(plainCtl.value()->name() == "drl-frozen:plain.ecdrl");
+  const auto a = cachelib::runControlled(requests, *torchCtl.value(), env);
+  const auto b = cachelib::runControlled(requests, *plainCtl.value(), env);
+  REQUIRE(a.windows.size() == b.windows.size());
+  for (std::size_t w = 0; w < a.windows.size(); ++w) {
+    CHECK(a.windows[w].decision.policy == b.windows[w].decision.policy);
+    CHECK(double(b.windows[w].decision.capacityBytes) ==
+          doctest::Approx(double(a.windows[w].decision.capacityBytes)).epsilon(1e-3));
+  }
+  MESSAGE("per decision: torch " << 1e6 * a.decideSeconds / double(a.decisions) << " us, plain "
+                                 << 1e6 * b.decideSeconds / double(b.decisions) << " us");
+  CHECK(b.cost.total() == doctest::Approx(a.cost.total()).epsilon(1e-3));
 }
