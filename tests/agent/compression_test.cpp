@@ -2,6 +2,7 @@
 // pruning and the compress selection.
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 
@@ -409,4 +410,41 @@ TEST_CASE("drl-frozen:FILE runs compressed files: a plain full-model file decide
   MESSAGE("per decision: torch " << 1e6 * a.decideSeconds / double(a.decisions) << " us, plain "
                                  << 1e6 * b.decideSeconds / double(b.decisions) << " us");
   CHECK(b.cost.total() == doctest::Approx(a.cost.total()).epsilon(1e-3));
+}
+
+TEST_CASE("the shipped edge model: compressed, plain engine, agrees with the default model") {
+  const std::string edge = (std::filesystem::path(defaultModelPath()).parent_path() / "edge.ecdrl").string();
+  auto file = readModelFile(edge);
+  REQUIRE_MESSAGE(file.isOk(), file.message());
+  CHECK(file->engine != InferenceEngine::kTorch);
+  CHECK(file->metadata.count("selected_because") == 1);
+  CHECK(slurp(edge).size() * 4 <= slurp(defaultModelPath()).size());
+  auto ctl = makeAgentController("drl-frozen:" + edge);
+  REQUIRE_MESSAGE(ctl.isOk(), ctl.message());
+  CHECK(ctl.value()->name() == "drl-frozen:edge.ecdrl");
+  // Held-out observations: seeds the distillation never used, full-length
+  // presets (the data version the model was distilled for: sampling 0.1).
+  CompressionConfig c;
+  c.distillPresets = {"rotating", "flash"};
+  c.distillSeeds = 1;
+  c.distillSeed = 7;
+  c.log = [](const std::string&) {};
+  const ModelFile teacherFile = defaultModel();
+  auto held = collectDistillationObservations(teacherFile, c);
+  REQUIRE(held.isOk());
+  auto teacher = ActorCritic::fromModelFile(teacherFile, "default");
+  auto student = makeEvaluator(file.value(), edge);
+  REQUIRE(teacher.isOk());
+  REQUIRE(student.isOk());
+  std::size_t agree = 0;
+  for (const auto& o : held.value()) {
+    PolicyOutput s;
+    REQUIRE(student.value()(o, s));
+    const Action at = deterministicAction(teacher.value()->evaluate(o).value()), as = deterministicAction(s);
+    if (at.policyIndex == as.policyIndex && std::fabs(at.capacityAction - as.capacityAction) <= kAgreementTolerance)
+      ++agree;
+  }
+  MESSAGE("edge model agreement on " << held->size() << " held-out observations: "
+                                      << double(agree) / double(held->size()));
+  CHECK(double(agree) / double(held->size()) >= 0.9);
 }
