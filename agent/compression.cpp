@@ -87,9 +87,9 @@ class VersionController final : public cachelib::Controller {
     current_ = initialDecision(context);
     return current_;
   }
-  cachelib::Decision decide(const cachelib::WindowFeatures& features) override {
+  cachelib::Decision decide(const cachelib::WindowFeatures& f) override {
     Observation obs;
-    encoder_->encode(features, obs);
+    encoder_->encode(f, obs);
     if (eval_(obs, out_)) {
       const Action a = deterministicAction(out_);
       current_ = cachelib::Decision{capacityFromAction(context_, a.capacityAction), actionPolicyIds().at(a.policyIndex)};
@@ -100,13 +100,13 @@ class VersionController final : public cachelib::Controller {
     }
     if (record_) {
       observations.push_back(std::move(obs));
-      features_.push_back(features);
+      features.push_back(f);
     }
     return current_;
   }
   std::vector<Observation> observations;
   std::vector<Action> actions;
-  std::vector<cachelib::WindowFeatures> features_;
+  std::vector<cachelib::WindowFeatures> features;  // the windows seen, for latency runs
   std::size_t failures = 0;
 
  private:
@@ -407,7 +407,7 @@ Result<std::vector<ProfileRow>> profileVersions(const std::vector<ModelVersion>&
         for (std::size_t rep = 0; rep < c.latencyRepetitions; ++rep) {
           FeatureEncoder encoder(env.context, ids);
           Observation o;
-          for (const auto& f : reference.features_) {
+          for (const auto& f : reference.features) {
             const auto t0 = std::chrono::steady_clock::now();
             encoder.encode(f, o);
             const bool ok = evals[v](o, out);
@@ -427,7 +427,7 @@ Result<std::vector<ProfileRow>> profileVersions(const std::vector<ModelVersion>&
       for (std::size_t rep = 0; rep < c.latencyRepetitions; ++rep) {
         FeatureEncoder encoder(env.context, ids);
         Observation o;
-        for (const auto& f : reference.features_) {
+        for (const auto& f : reference.features) {
           const auto t0 = std::chrono::steady_clock::now();
           encoder.encode(f, o);
           encodeTimes.push_back(seconds(t0, std::chrono::steady_clock::now()) * 1e6);

@@ -159,9 +159,9 @@ bool PlainNetwork::evaluateInto(const Observation& raw, PolicyOutput& out) const
   const std::size_t g = n.arch.globalDims, p = n.arch.perPolicyDims, k = n.arch.policies, h = n.arch.trunkHidden,
                     e = n.arch.embedDims, hz = n.arch.headHidden;
   if (raw.global.size() != g || raw.perPolicy.size() != k * p) return false;
-  // Stack buffers: widths are bounded by the model file (<= 65536 per the
-  // parser), but a decision-sized model is small; use the heap beyond that.
-  constexpr std::size_t kStack = 2048;
+  // Stack buffers (a few KB): widths are bounded only by the model file
+  // (<= 65536 per the parser), so anything wider goes to the heap.
+  constexpr std::size_t kStack = 512;
   float xs[kStack], h1s[kStack], h2s[kStack], zs[kStack];
   std::vector<float> xh, h1h, h2h, zh;
   float* x = xs;
