@@ -250,10 +250,11 @@ Result<std::vector<ModelVersion>> buildVersions(const ModelFile& teacherIn, cons
   const std::string teacherName = std::filesystem::path(teacherSource).filename().string();
   auto add = [&](const std::string& base, ModelFile file, const std::string& recipe, bool torchToo) {
     file.formatVersion = kModelFormatVersion;
-    if (auto it = file.metadata.find("command"); it != file.metadata.end()) {
-      file.metadata["teacher_command"] = it->second;  // `command` is how *this* file was made (compress sets it)
-      file.metadata.erase(it);
-    }
+    // The teacher's training metadata (command, seed, episodes, eval ratio)
+    // describes the teacher, not this file: keep it under teacher_*.
+    std::map<std::string, std::string> meta;
+    for (const auto& [k, v] : file.metadata) meta[k.rfind("teacher", 0) == 0 ? k : "teacher_" + k] = v;
+    file.metadata = std::move(meta);
     file.metadata["teacher"] = teacherName;
     file.metadata["compression"] = recipe;
     if (torchToo) {
