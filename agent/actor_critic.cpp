@@ -443,4 +443,76 @@ Result<double> ActorCritic::imitationUpdate(std::span<const PpoSample> samples, 
   }
 }
 
+Result<double> ActorCritic::distillFrom(const ActorCritic& teacher, std::span<const Observation> raw,
+                                        const DistillConfig& c, std::uint64_t seed) {
+  if (raw.empty()) return Result<double>::error("distillation: no observations");
+  if (teacher.architecture().policies != impl_->arch.policies ||
+      teacher.architecture().globalDims != impl_->arch.globalDims ||
+      teacher.architecture().perPolicyDims != impl_->arch.perPolicyDims)
+    return Result<double>::error("distillation: teacher " + teacher.architecture().describe() + " and student " +
+                                 impl_->arch.describe() + " see different features");
+  try {
+    impl_->globalNorm = teacher.impl_->globalNorm;
+    impl_->perPolicyNorm = teacher.impl_->perPolicyNorm;
+    std::vector<Observation> obs(raw.begin(), raw.end());
+    for (auto& o : obs) normalise(o);
+    std::vector<const Observation*> all;
+    for (const auto& o : obs) all.push_back(&o);
+    // Teacher targets once, for every observation.
+    torch::Tensor tLogp, tLogA, tLogB, tMode, tValue, allG, allP;
+    {
+      torch::NoGradGuard noGrad;
+      auto [g, p] = impl_->stack(all);
+      allG = g;
+      allP = p;
+      NetOut t = teacher.impl_->net->forward(g, p);
+      tLogp = torch::log_softmax(t.logits, 1);
+      tLogA = torch::log(t.alpha);
+      tLogB = torch::log(t.beta);
+      tMode = (t.alpha - 1.0) / (t.alpha + t.beta - 2.0);
+      tValue = t.value;
+    }
+    auto& net = impl_->net;
+    net->train();
+    torch::optim::Adam optimizer(net->parameters(), torch::optim::AdamOptions(c.learningRate));
+    std::vector<std::int64_t> order(obs.size());
+    std::iota(order.begin(), order.end(), 0);
+    Rng rng(seed);
+    double last = 0.0;
+    for (int epoch = 0; epoch < c.epochs; ++epoch) {
+      for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng.next() % i]);
+      double sum = 0.0;
+      std::size_t batches = 0;
+      for (std::size_t start = 0; start < order.size(); start += c.minibatch) {
+        const std::size_t end = std::min(order.size(), start + c.minibatch);
+        auto idx = torch::from_blob(order.data() + start, {std::int64_t(end - start)}, torch::kInt64);
+        auto g = allG.index_select(0, idx), p = allP.index_select(0, idx);
+        NetOut s = net->forward(g, p);
+        auto lpT = tLogp.index_select(0, idx);
+        auto pT = lpT.exp();
+        auto kl = (pT * (lpT - torch::log_softmax(s.logits, 1))).sum(1).mean();
+        auto da = torch::log(s.alpha) - tLogA.index_select(0, idx);
+        auto db = torch::log(s.beta) - tLogB.index_select(0, idx);
+        auto capacity = (pT * (da.pow(2) + db.pow(2))).sum(1).mean();
+        auto mode = (s.alpha - 1.0) / (s.alpha + s.beta - 2.0);
+        auto modeLoss = (pT * (mode - tMode.index_select(0, idx)).pow(2)).sum(1).mean();
+        auto valueLoss = (s.value - tValue.index_select(0, idx)).pow(2).mean();
+        auto loss = kl + c.capacityCoef * capacity + c.modeCoef * modeLoss + c.valueCoef * valueLoss;
+        optimizer.zero_grad();
+        loss.backward();
+        torch::nn::utils::clip_grad_norm_(net->parameters(), 1.0);
+        optimizer.step();
+        sum += loss.detach().data_ptr<float>()[0];
+        ++batches;
+      }
+      last = sum / double(std::max<std::size_t>(1, batches));
+    }
+    net->eval();
+    return last;
+  } catch (const std::exception& e) {
+    impl_->net->eval();
+    return Result<double>::error(std::string("distillation failed: ") + std::string(e.what()).substr(0, 200));
+  }
+}
+
 }  // namespace edgecache::agent

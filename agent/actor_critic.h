@@ -68,6 +68,16 @@ struct ImitationConfig {
   double capacityMargin = 0.01; // capacity targets are clamped into [margin, 1 - margin]
 };
 
+// Knowledge distillation of a teacher's outputs into this (student) network.
+struct DistillConfig {
+  double learningRate = 2e-3;   // Adam
+  int epochs = 150;             // passes over the observations
+  std::size_t minibatch = 64;
+  double capacityCoef = 1.0;    // squared log-alpha / log-beta differences, weighted by the teacher's p(k)
+  double modeCoef = 50.0;       // squared Beta-mode difference (the deployed capacity), weighted by p(k)
+  double valueCoef = 0.1;       // squared value difference
+};
+
 class ActorCritic {
  public:
   ~ActorCritic();
@@ -114,6 +124,15 @@ class ActorCritic {
   // log-likelihood of the last epoch.
   cachelib::Result<double> imitationUpdate(std::span<const PpoSample> samples, const ImitationConfig& config,
                                            std::uint64_t seed);
+  // Distillation: copies the teacher's feature normaliser, then fits this
+  // network to the teacher's outputs on `rawObservations` with
+  //   KL(teacher policy || student policy)
+  //   + capacityCoef * sum_k p_t(k) [(log a_s - log a_t)^2 + (log b_s - log b_t)^2]
+  //   + modeCoef * sum_k p_t(k) (mode_s - mode_t)^2 + valueCoef (v_s - v_t)^2.
+  // Architectures may differ (that is the point). Returns the last epoch's
+  // mean loss.
+  cachelib::Result<double> distillFrom(const ActorCritic& teacher, std::span<const Observation> rawObservations,
+                                       const DistillConfig& config, std::uint64_t seed);
 
  private:
   struct Impl;

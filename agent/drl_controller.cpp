@@ -4,13 +4,23 @@
 
 #include "agent/actor_critic.h"
 #include "agent/features.h"
+#include "agent/model_file.h"
+#include "agent/compression.h"
 
 namespace edgecache::agent {
 
 std::string defaultModelPath() { return EDGECACHE_AGENT_DEFAULT_MODEL; }
 
 cachelib::Result<std::unique_ptr<DrlController>> DrlController::load(const std::string& modelPath, Options options) {
-  auto model = ActorCritic::load(modelPath);
+  auto file = readModelFile(modelPath);
+  if (!file) return file.status();
+  if (file->engine != InferenceEngine::kTorch) {
+    auto evaluator = makeEvaluator(file.value(), modelPath);
+    if (!evaluator) return evaluator.status();
+    return std::make_unique<DrlController>(std::move(evaluator.value()),
+                                           std::filesystem::path(modelPath).filename().string(), std::move(options));
+  }
+  auto model = ActorCritic::fromModelFile(file.value(), modelPath);
   if (!model) return model.status();
   return std::make_unique<DrlController>(std::shared_ptr<const ActorCritic>(std::move(model.value())),
                                          std::filesystem::path(modelPath).filename().string(), std::move(options));
@@ -18,6 +28,9 @@ cachelib::Result<std::unique_ptr<DrlController>> DrlController::load(const std::
 
 DrlController::DrlController(std::shared_ptr<const ActorCritic> model, std::string modelName, Options options)
     : model_(std::move(model)), modelName_(std::move(modelName)), options_(std::move(options)) {}
+
+DrlController::DrlController(Evaluator evaluator, std::string modelName, Options options)
+    : evaluator_(std::move(evaluator)), modelName_(std::move(modelName)), options_(std::move(options)) {}
 
 DrlController::~DrlController() = default;
 
@@ -34,7 +47,10 @@ cachelib::Decision DrlController::decide(const cachelib::WindowFeatures& feature
   if (!encoder_) start(context_);
   Observation obs;
   encoder_->encode(features, obs);
-  auto out = model_->evaluate(obs);
+  PolicyOutput fast;
+  auto out = evaluator_ ? (evaluator_(obs, fast) ? cachelib::Result<PolicyOutput>(std::move(fast))
+                                                 : cachelib::Result<PolicyOutput>::error("inference failed"))
+                        : model_->evaluate(obs);
   if (!out) {
     lastError_ = out.message();
     return current_;

@@ -2,8 +2,15 @@
 //   edgecache-agent train --synthetic rotating --synthetic flash ... --out model.ecdrl
 //   edgecache-agent info model.ecdrl
 //   edgecache-agent latency [--model FILE] [--during-finetune]
+//   edgecache-agent profile --model M --csv OUT.csv --plot OUT.png
+//   edgecache-agent compress --model M --latency-budget-us 10 --max-cost-regret 0.01 --out edge.ecdrl
 
+#include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -11,9 +18,12 @@
 
 #include "agent/actor_critic.h"
 #include "agent/decision_latency.h"
+#include "agent/compression.h"
 #include "agent/drl_controller.h"
 #include "agent/model_file.h"
 #include "agent/ppo_trainer.h"
+#include "traces/synthetic.h"
+#include "traces/trace_reader.h"
 
 namespace {
 
@@ -23,6 +33,126 @@ std::string joinArgs(int argc, char** argv) {
   std::string s = "edgecache-agent";
   for (int i = 1; i < argc; ++i) s += std::string(" ") + argv[i];
   return s;
+}
+
+// Options shared by `profile` and `compress`.
+struct CompressOptions {
+  std::string model;                 // teacher (the full model)
+  std::vector<std::string> synthetic;  // evaluation presets (seed 42)
+  std::vector<std::string> traceFiles;
+  std::string sampling = "0.1,0.01,0.001";
+  std::uint64_t requests = 0;        // evaluation requests per synthetic trace (0 = preset's)
+  std::uint64_t evalSeed = 42;
+  std::size_t repetitions = 20;
+  std::string versionsDir;           // write every version's model file here
+  agent::CompressionConfig compression;
+};
+
+void addCompressOptions(CLI::App* cmd, CompressOptions& o) {
+  cmd->add_option("--model", o.model, "The full model (default: the shipped default model)");
+  cmd->add_option("--synthetic", o.synthetic,
+                  "Evaluation preset (repeatable; default all five: stationary, rotating, flash, arrivals, video)");
+  cmd->add_option("--trace", o.traceFiles, "Evaluation trace file (repeatable)");
+  cmd->add_option("--sampling", o.sampling, "Data versions: shadow sampling rates, comma-separated")->capture_default_str();
+  cmd->add_option("--requests", o.requests, "Requests per synthetic evaluation trace (0 = preset's 1M)")
+      ->capture_default_str();
+  cmd->add_option("--eval-seed", o.evalSeed, "Generator seed of the evaluation traces")->capture_default_str();
+  cmd->add_option("--repetitions", o.repetitions, "Latency: passes over the recorded windows")->capture_default_str();
+  cmd->add_option("--distill-seed", o.compression.distillSeed,
+                  "Distillation data: preset seeds SEED*1000+1..N (training seeds; 42 is refused)")
+      ->capture_default_str();
+  cmd->add_option("--distill-seeds", o.compression.distillSeeds, "Distillation data: N seeds per preset")
+      ->capture_default_str();
+  cmd->add_option("--distill-requests", o.compression.distillRequests,
+                  "Requests per distillation trace (0 = preset's 1M)")
+      ->capture_default_str();
+  cmd->add_option("--student-epochs", o.compression.studentEpochs, "Distillation epochs per student")
+      ->capture_default_str();
+  cmd->add_option("--prune-epochs", o.compression.pruneFineTuneEpochs, "Fine-tune epochs after pruning")
+      ->capture_default_str();
+  cmd->add_option("--versions-dir", o.versionsDir, "Also write every version's model file into this directory");
+}
+
+cachelib::Result<std::vector<double>> parseRates(const std::string& text) {
+  std::vector<double> rates;
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    try {
+      std::size_t used = 0;
+      const double r = std::stod(item, &used);
+      if (used != item.size() || !(r > 0.0 && r <= 1.0)) throw std::out_of_range("rate");
+      rates.push_back(r);
+    } catch (const std::exception&) {
+      return cachelib::Result<std::vector<double>>::error("--sampling: '" + item + "' is not a rate in (0, 1]");
+    }
+  }
+  if (rates.empty()) return cachelib::Result<std::vector<double>>::error("--sampling: no rates");
+  return rates;
+}
+
+// Builds every version and profiles it; the common part of profile/compress.
+struct ProfileRun {
+  std::vector<agent::ModelVersion> versions;
+  std::vector<agent::ProfileRow> rows;
+};
+
+cachelib::Result<ProfileRun> runProfile(const CompressOptions& o) {
+  using R = cachelib::Result<ProfileRun>;
+  const auto t0 = std::chrono::steady_clock::now();
+  auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
+  const std::string modelPath = o.model.empty() ? agent::defaultModelPath() : o.model;
+  auto rates = parseRates(o.sampling);
+  if (!rates) return rates.status();
+  auto teacher = agent::readModelFile(modelPath);
+  if (!teacher) return teacher.status();
+  if (auto check = agent::ActorCritic::fromModelFile(teacher.value(), modelPath); !check) return check.status();
+  std::vector<agent::ProfileTrace> traces;
+  std::vector<std::string> presets = o.synthetic;
+  if (presets.empty() && o.traceFiles.empty()) presets = {"stationary", "rotating", "flash", "arrivals", "video"};
+  for (const auto& p : presets) {
+    auto cfg = traces::syntheticPreset(p);
+    if (!cfg) return cfg.status();
+    auto sc = cfg.value();
+    sc.seed = o.evalSeed;
+    if (o.requests) sc.requests = o.requests;
+    traces.push_back({p, std::make_shared<const std::vector<cachelib::Request>>(traces::generateSynthetic(sc)), 0.0});
+  }
+  for (const auto& path : o.traceFiles) {
+    auto t = traces::readTrace(path);
+    if (!t) return t.status();
+    if (t->requests.empty()) return R::error(path + ": no requests");
+    const double rate = t->hasTimestamps ? 0.0 : 1000.0;
+    traces.push_back({std::filesystem::path(path).filename().string(),
+                      std::make_shared<const std::vector<cachelib::Request>>(std::move(t->requests)), rate});
+  }
+  std::fprintf(stderr, "profile: teacher %s, %zu evaluation traces, %zu sampling rates\n", modelPath.c_str(),
+               traces.size(), rates->size());
+  auto obs = agent::collectDistillationObservations(teacher.value(), o.compression);
+  if (!obs) return obs.status();
+  std::fprintf(stderr, "profile: %zu distillation observations (%.0f s)\n", obs->size(), elapsed());
+  auto versions = agent::buildVersions(teacher.value(), modelPath, obs.value(), o.compression);
+  if (!versions) return versions.status();
+  std::fprintf(stderr, "profile: %zu model versions built (%.0f s)\n", versions->size(), elapsed());
+  if (!o.versionsDir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(o.versionsDir, ec);
+    for (const auto& v : versions.value())
+      if (auto st = agent::writeModelFile(o.versionsDir + "/" + v.name + ".ecdrl", v.file); !st) return st;
+  }
+  agent::ProfileConfig pc;
+  pc.samplingRates = rates.value();
+  pc.latencyRepetitions = o.repetitions;
+  auto rows = agent::profileVersions(versions.value(), traces, pc);
+  if (!rows) return rows.status();
+  std::fprintf(stderr, "profile: done (%.0f s)\n", elapsed());
+  return ProfileRun{std::move(versions.value()), std::move(rows.value())};
+}
+
+cachelib::Status writeText(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::trunc);
+  if (!out || !(out << text) || !out.flush()) return cachelib::Status::error(path + ": cannot write");
+  return cachelib::Status::ok();
 }
 
 }  // namespace
@@ -111,8 +241,9 @@ int main(int argc, char** argv) {
     }
     std::size_t params = 0;
     for (const auto& t : m->tensors) params += t.values.size();
-    std::printf("file: %s\nformat_version: %u\narchitecture: %s\nfeature_schema: %s\npolicy_ids:", path.c_str(),
-                m->formatVersion, m->architecture.describe().c_str(), m->featureSchema.c_str());
+    std::printf("file: %s\nformat_version: %u\narchitecture: %s\nprecision: %s\nengine: %s\nfeature_schema: %s\npolicy_ids:",
+                path.c_str(), m->formatVersion, m->architecture.describe().c_str(), agent::precisionName(m->precision),
+                agent::engineName(m->engine), m->featureSchema.c_str());
     for (auto id : m->policyIds) std::printf(" %u", unsigned(id));
     std::printf("\ntensors: %zu (%zu floats)\n", m->tensors.size(), params);
     for (const auto& [k, v] : m->metadata) std::printf("%s: %s\n", k.c_str(), v.c_str());
@@ -152,6 +283,102 @@ int main(int argc, char** argv) {
       std::printf("fine-tune window W = %llu requests, %.2f s per fine-tune; handing one over (window copy) took "
                   "%.0f us\n",
                   static_cast<unsigned long long>(report->windowRequests), report->fineTuneSeconds, report->scheduleUs);
+  });
+
+  CompressOptions profileOpts;
+  std::string csvPath, plotPath;
+  CLI::App* profile = app.add_subcommand(
+      "profile",
+      "Build the model versions (full, distilled students, pruned, fp16/int8, torch/plain inference) and profile every "
+      "(model version x shadow sampling rate) in replay: agreement with the full model, total cost and hit ratio, "
+      "decision latency p50/p99, model bytes, feature cost. Writes a CSV and an accuracy-vs-latency plot.");
+  addCompressOptions(profile, profileOpts);
+  std::string fromCsv;
+  profile->add_option("--csv", csvPath, "CSV output");
+  profile->add_option("--plot", plotPath, "PNG output (gnuplot)");
+  profile->add_option("--from-csv", fromCsv, "Do not profile: re-plot (--plot) a CSV written by an earlier run");
+  profile->callback([&] {
+    if (!fromCsv.empty()) {
+      std::ifstream in(fromCsv);
+      const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      auto rows = in ? agent::parseProfileCsv(text, fromCsv)
+                     : cachelib::Result<std::vector<agent::ProfileRow>>::error(fromCsv + ": cannot read");
+      auto st = !rows ? rows.status()
+                      : plotPath.empty() ? cachelib::Status::error("--from-csv needs --plot")
+                                         : agent::plotProfile(plotPath, rows.value());
+      if (!st) {
+        std::fprintf(stderr, "edgecache-agent profile: %s\n", st.message().c_str());
+        exitCode = 1;
+      }
+      return;
+    }
+    if (csvPath.empty()) {
+      std::fprintf(stderr, "edgecache-agent profile: --csv is required\n");
+      exitCode = 1;
+      return;
+    }
+    auto run = runProfile(profileOpts);
+    if (!run) {
+      std::fprintf(stderr, "edgecache-agent profile: %s\n", run.message().c_str());
+      exitCode = 1;
+      return;
+    }
+    if (auto st = writeText(csvPath, agent::profileCsv(run->rows)); !st) {
+      std::fprintf(stderr, "edgecache-agent profile: %s\n", st.message().c_str());
+      exitCode = 1;
+      return;
+    }
+    std::printf("%s", agent::profileCsv(run->rows).c_str());
+    if (!plotPath.empty())
+      if (auto st = agent::plotProfile(plotPath, run->rows); !st) {
+        std::fprintf(stderr, "edgecache-agent profile: %s\n", st.message().c_str());
+        exitCode = 1;
+      }
+  });
+
+  CompressOptions compressOpts;
+  compressOpts.sampling = "0.1";
+  double budgetUs = 10.0, maxRegret = 0.01;
+  std::string outPath, compressCsv;
+  CLI::App* compress = app.add_subcommand(
+      "compress",
+      "Profile the model versions (as `profile`) and write the cheapest one (fewest bytes, then fastest) whose decision "
+      "p50 is within the latency budget and whose worst-trace total-cost regret vs the full model is at most the "
+      "maximum, at the first --sampling rate. Exits 1 when none qualifies.");
+  addCompressOptions(compress, compressOpts);
+  compress->add_option("--latency-budget-us", budgetUs, "Decision p50 budget in microseconds")->capture_default_str();
+  compress->add_option("--max-cost-regret", maxRegret, "Maximum cost regret as a fraction (0.01 = 1%)")
+      ->capture_default_str();
+  compress->add_option("--out", outPath, "Model file to write")->required();
+  compress->add_option("--csv", compressCsv, "Also write the profile table here");
+  compress->callback([&] {
+    auto run = runProfile(compressOpts);
+    if (!run) {
+      std::fprintf(stderr, "edgecache-agent compress: %s\n", run.message().c_str());
+      exitCode = 1;
+      return;
+    }
+    if (!compressCsv.empty()) (void)writeText(compressCsv, agent::profileCsv(run->rows));
+    const double rate = parseRates(compressOpts.sampling).value().front();
+    auto sel = agent::selectVersion(run->rows, budgetUs, maxRegret, rate);
+    if (!sel) {
+      std::fprintf(stderr, "edgecache-agent compress: %s\n", sel.message().c_str());
+      exitCode = 1;
+      return;
+    }
+    const auto& row = run->rows[sel->row];
+    for (const auto& v : run->versions)
+      if (v.name == row.version) {
+        agent::ModelFile file = v.file;
+        file.metadata["command"] = joinArgs(argc, argv);
+        file.metadata["selected_because"] = sel->reason.substr(0, sel->reason.find("; rejected"));
+        if (auto st = agent::writeModelFile(outPath, file); !st) {
+          std::fprintf(stderr, "edgecache-agent compress: %s\n", st.message().c_str());
+          exitCode = 1;
+          return;
+        }
+      }
+    std::printf("chose %s\nwrote %s\n", sel->reason.c_str(), outPath.c_str());
   });
 
   try {

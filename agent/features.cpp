@@ -49,7 +49,25 @@ FeatureEncoder::FeatureEncoder(const ControlContext& context, std::vector<Policy
     : context_(context), policies_(std::move(policies)) {
   for (std::size_t j = 0; j < kCostGridPoints; ++j)
     gridBytes_[j] = double(capacityFromAction(context_, double(j) / double(kCostGridPoints - 1)));
+  for (std::size_t j = 0; j < kFinePoints; ++j)
+    fineBytes_[j] = double(capacityFromAction(context_, double(j) / double(kFinePoints - 1)));
 }
+
+namespace {
+// Where x lies on the what-if grid, with exactly the arithmetic of
+// WindowFeatures::estimateByteHitRatio (clamped ends: lo == hi, t == 0).
+struct Lerp {
+  std::size_t lo = 0, hi = 0;
+  double t = 0.0;
+};
+Lerp locate(const std::vector<std::uint64_t>& xs, double x) noexcept {
+  if (x <= double(xs.front())) return {0, 0, 0.0};
+  if (x >= double(xs.back())) return {xs.size() - 1, xs.size() - 1, 0.0};
+  const auto it = std::upper_bound(xs.begin(), xs.end(), x, [](double v, std::uint64_t e) { return v < double(e); });
+  const std::size_t hi = static_cast<std::size_t>(it - xs.begin());
+  return {hi - 1, hi, (x - double(xs[hi - 1])) / (double(xs[hi]) - double(xs[hi - 1]))};
+}
+}  // namespace
 
 void FeatureEncoder::encode(const WindowFeatures& f, Observation& out) {
   const std::size_t k = policies_.size();
@@ -61,12 +79,29 @@ void FeatureEncoder::encode(const WindowFeatures& f, Observation& out) {
   const double unit = std::max(cachelib::egressDollars(prices, double(f.bytes)), 1e-12);
   const double seconds = f.durationSeconds;
   const double currentAction = actionFromCapacity(context_, double(f.capacityBytes));
-  auto costOf = [&](int p, double capacity) {
-    const double missBytes = double(f.bytes) * (1.0 - f.estimateByteHitRatio(std::size_t(p), capacity));
-    return (cachelib::rentalDollars(prices, capacity, seconds) + cachelib::egressDollars(prices, missBytes)) / unit;
-  };
   double bestCost = 1e300, bestAction = currentAction;
-  const bool haveWhatIf = f.requests > 0 && !f.policies.empty() && !f.capacities.empty();
+  const bool haveWhatIf = f.requests > 0 && !f.policies.empty() && !f.capacities.empty() &&
+                          f.byteHitRatio.size() >= f.policies.size() * f.capacities.size();
+  // Every capacity the features look at (coarse grid, fine grid, current),
+  // its rental and its place on the what-if grid: the same for every policy,
+  // so computed once per window.
+  constexpr std::size_t kPoints = kCostGridPoints + kFinePoints + 1;
+  std::array<double, kPoints> rental{};
+  std::array<Lerp, kPoints> where{};
+  if (haveWhatIf) {
+    for (std::size_t i = 0; i < kPoints; ++i) {
+      const double capacity = i < kCostGridPoints             ? gridBytes_[i]
+                              : i < kCostGridPoints + kFinePoints ? fineBytes_[i - kCostGridPoints]
+                                                                  : double(f.capacityBytes);
+      rental[i] = cachelib::rentalDollars(prices, capacity, seconds);
+      where[i] = locate(f.capacities, capacity);
+    }
+  }
+  auto costAt = [&](const double* ys, std::size_t i) {
+    const Lerp& l = where[i];
+    const double missBytes = double(f.bytes) * (1.0 - (ys[l.lo] + l.t * (ys[l.hi] - ys[l.lo])));
+    return (rental[i] + cachelib::egressDollars(prices, missBytes)) / unit;
+  };
   for (std::size_t i = 0; i < k; ++i) {
     float* row = out.perPolicy.data() + i * kPerPolicyDims;
     int p = haveWhatIf ? f.policyIndex(policies_[i]) : -1;
@@ -75,19 +110,19 @@ void FeatureEncoder::encode(const WindowFeatures& f, Observation& out) {
     if (p < 0 && haveWhatIf) p = std::max(0, f.policyIndex(f.policy));
     double minCost = 0.0, argmin = currentAction, atCurrent = 0.0;
     if (p >= 0) {
+      const double* ys = f.byteHitRatio.data() + std::size_t(p) * f.capacities.size();
       minCost = 1e300;
       for (std::size_t j = 0; j < kCostGridPoints; ++j) {
-        const double c = costOf(p, gridBytes_[j]);
+        const double c = costAt(ys, j);
         row[j] = float(c);
         if (c < minCost) minCost = c, argmin = double(j) / double(kCostGridPoints - 1);
       }
       // Refine the minimum on a 4x finer grid: the action is continuous.
-      for (std::size_t j = 0; j <= 4 * (kCostGridPoints - 1); ++j) {
-        const double u = double(j) / double(4 * (kCostGridPoints - 1));
-        const double c = costOf(p, double(capacityFromAction(context_, u)));
-        if (c < minCost) minCost = c, argmin = u;
+      for (std::size_t j = 0; j < kFinePoints; ++j) {
+        const double c = costAt(ys, kCostGridPoints + j);
+        if (c < minCost) minCost = c, argmin = double(j) / double(kFinePoints - 1);
       }
-      atCurrent = costOf(p, double(f.capacityBytes));
+      atCurrent = costAt(ys, kPoints - 1);
       if (minCost < bestCost) bestCost = minCost, bestAction = argmin;
     }
     row[kCostGridPoints + 0] = float(minCost);

@@ -1,5 +1,7 @@
 #include "agent/model_file.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -44,6 +46,57 @@ std::string idsText(const std::vector<cachelib::PolicyId>& ids) {
   return s;
 }
 
+// IEEE binary16 <-> float, round to nearest even (no dependency on _Float16
+// or F16C: the file format must not depend on the compiler or CPU).
+std::uint16_t floatToHalf(float f) noexcept {
+  std::uint32_t x = 0;
+  std::memcpy(&x, &f, 4);
+  const std::uint32_t sign = (x >> 16) & 0x8000u, absx = x & 0x7fffffffu;
+  if (absx >= 0x7f800000u) return std::uint16_t(sign | (absx > 0x7f800000u ? 0x7e00u : 0x7c00u));
+  if (absx >= 0x477ff000u) return std::uint16_t(sign | 0x7c00u);  // rounds past 65504: infinity
+  if (absx < 0x38800000u) {  // below 2^-14: subnormal half (or zero)
+    float a = 0.0f;
+    std::memcpy(&a, &absx, 4);
+    return std::uint16_t(sign | std::uint32_t(std::nearbyint(a * 16777216.0f)));
+  }
+  const std::uint32_t mant = absx & 0x7fffffu, rem = mant & 0x1fffu;
+  std::uint32_t h = (((absx >> 23) - 127 + 15) << 10) | (mant >> 13);
+  if (rem > 0x1000u || (rem == 0x1000u && (h & 1u))) ++h;  // a carry into the exponent is correct
+  return std::uint16_t(sign | h);
+}
+
+float halfToFloat(std::uint16_t h) noexcept {
+  const std::uint32_t sign = std::uint32_t(h & 0x8000u) << 16, e = (h >> 10) & 0x1fu, m = h & 0x3ffu;
+  if (e == 0) {
+    const float v = std::ldexp(float(m), -24);
+    return sign ? -v : v;
+  }
+  const std::uint32_t bits = e == 31 ? (sign | 0x7f800000u | (m << 13)) : (sign | ((e - 15 + 127) << 23) | (m << 13));
+  float f = 0.0f;
+  std::memcpy(&f, &bits, 4);
+  return f;
+}
+
+std::size_t rowsOf(const NamedTensor& t) noexcept {
+  return t.shape.size() >= 2 && t.shape[0] > 0 ? std::size_t(t.shape[0]) : 1;
+}
+
+// Symmetric per-row int8: scale = max|v| / 127, q = round(v / scale).
+void quantiseRows(const NamedTensor& t, std::vector<float>& scales, std::vector<std::int8_t>& q) {
+  const std::size_t rows = rowsOf(t), n = t.values.size(), cols = rows ? n / rows : 0;
+  scales.assign(rows, 0.0f);
+  q.assign(n, 0);
+  for (std::size_t r = 0; r < rows; ++r) {
+    float maxAbs = 0.0f;
+    for (std::size_t c = 0; c < cols; ++c) maxAbs = std::max(maxAbs, std::fabs(t.values[r * cols + c]));
+    const float scale = maxAbs / 127.0f;
+    scales[r] = scale;
+    if (!(scale > 0.0f) || !std::isfinite(scale)) continue;
+    for (std::size_t c = 0; c < cols; ++c)
+      q[r * cols + c] = std::int8_t(std::clamp(std::lround(t.values[r * cols + c] / scale), -127L, 127L));
+  }
+}
+
 // Bounds-checked reader over the file bytes.
 class Reader {
  public:
@@ -68,6 +121,30 @@ class Reader {
     pos_ += n * sizeof(float);
     return true;
   }
+  bool getHalfs(std::size_t n, std::vector<float>& out) {
+    if (n > (end_ - pos_) / 2) return false;
+    out.resize(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      std::uint16_t h = 0;
+      std::memcpy(&h, bytes_.data() + pos_ + 2 * i, 2);
+      out[i] = halfToFloat(h);
+    }
+    pos_ += n * 2;
+    return true;
+  }
+  // kInt8 payload: scales[rows] then int8 values[n], dequantised.
+  bool getInt8Rows(std::size_t rows, std::size_t n, std::vector<float>& out) {
+    std::vector<float> scales;
+    if (!getFloats(rows, scales) || n > end_ - pos_) return false;
+    out.resize(n);
+    const std::size_t cols = rows ? n / rows : 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto q = static_cast<std::int8_t>(bytes_[pos_ + i]);
+      out[i] = float(q) * scales[cols ? std::min(rows - 1, i / cols) : 0];
+    }
+    pos_ += n;
+    return true;
+  }
   std::size_t pos() const noexcept { return pos_; }
 
  private:
@@ -76,7 +153,47 @@ class Reader {
   std::size_t pos_ = 0;
 };
 
+bool isNormTensor(const std::string& name) { return name.rfind("norm.", 0) == 0; }
+
 }  // namespace
+
+const char* precisionName(Precision p) noexcept {
+  switch (p) {
+    case Precision::kFloat16: return "fp16";
+    case Precision::kInt8: return "int8";
+    default: return "fp32";
+  }
+}
+
+const char* engineName(InferenceEngine e) noexcept {
+  switch (e) {
+    case InferenceEngine::kPlain: return "plain";
+    case InferenceEngine::kPlainInt8: return "plain-int8";
+    case InferenceEngine::kTorchQnnpack: return "torch-qnnpack";
+    case InferenceEngine::kTorchXnnpack: return "torch-xnnpack";
+    default: return "torch";
+  }
+}
+
+ModelFile withPrecision(ModelFile m, Precision p) {
+  m.precision = p;
+  for (auto& t : m.tensors) {
+    t.storage = TensorStorage::kFloat32;
+    if (isNormTensor(t.name) || p == Precision::kFloat32) continue;
+    if (p == Precision::kFloat16) {
+      t.storage = TensorStorage::kFloat16;
+      for (float& v : t.values) v = halfToFloat(floatToHalf(v));
+    } else if (t.shape.size() >= 2 && t.values.size() >= 2) {  // int8: matrices only, biases stay fp32
+      t.storage = TensorStorage::kInt8;
+      std::vector<float> scales;
+      std::vector<std::int8_t> q;
+      quantiseRows(t, scales, q);
+      const std::size_t cols = t.values.size() / scales.size();
+      for (std::size_t i = 0; i < t.values.size(); ++i) t.values[i] = float(q[i]) * scales[i / cols];
+    }
+  }
+  return m;
+}
 
 std::string ModelArchitecture::describe() const {
   return "global=" + std::to_string(globalDims) + ",per_policy=" + std::to_string(perPolicyDims) +
@@ -124,8 +241,12 @@ const NamedTensor* ModelFile::find(const std::string& name) const noexcept {
 }
 
 std::string encodeModelFile(const ModelFile& m) {
+  // Version 1 has no per-tensor storage byte: only the pinned old layout is
+  // written as version 1 (tests), everything else as the current version.
+  const bool v1 = m.formatVersion == 1;
   std::string header = "architecture=" + m.architecture.describe() + "\nfeature_schema=" + m.featureSchema +
                        "\npolicy_ids=" + idsText(m.policyIds) + "\n";
+  if (!v1) header += std::string("precision=") + precisionName(m.precision) + "\nengine=" + engineName(m.engine) + "\n";
   for (const auto& [k, v] : m.metadata) header += "meta." + k + "=" + v + "\n";
   std::string out(kMagic, sizeof kMagic);
   put<std::uint32_t>(out, m.formatVersion);
@@ -137,7 +258,19 @@ std::string encodeModelFile(const ModelFile& m) {
     out += t.name;
     put<std::uint32_t>(out, static_cast<std::uint32_t>(t.shape.size()));
     for (auto d : t.shape) put<std::int64_t>(out, d);
-    out.append(reinterpret_cast<const char*>(t.values.data()), t.values.size() * sizeof(float));
+    const TensorStorage storage = v1 ? TensorStorage::kFloat32 : t.storage;
+    if (!v1) put<std::uint8_t>(out, static_cast<std::uint8_t>(storage));
+    if (storage == TensorStorage::kFloat16) {
+      for (float v : t.values) put<std::uint16_t>(out, floatToHalf(v));
+    } else if (storage == TensorStorage::kInt8) {
+      std::vector<float> scales;
+      std::vector<std::int8_t> q;
+      quantiseRows(t, scales, q);
+      for (float s : scales) put<float>(out, s);
+      out.append(reinterpret_cast<const char*>(q.data()), q.size());
+    } else {
+      out.append(reinterpret_cast<const char*>(t.values.data()), t.values.size() * sizeof(float));
+    }
   }
   put<std::uint64_t>(out, fnv1a(out.data(), out.size()));
   return out;
@@ -170,9 +303,9 @@ Result<ModelFile> decodeModelFile(const std::string& bytes, const std::string& s
   (void)r.getBytes(sizeof kMagic, skip);
   ModelFile m;
   (void)r.get(m.formatVersion);
-  if (m.formatVersion != kModelFormatVersion)
-    return bad("model format version " + std::to_string(m.formatVersion) + ", this build reads version " +
-               std::to_string(kModelFormatVersion));
+  if (m.formatVersion < kOldestModelFormatVersion || m.formatVersion > kModelFormatVersion)
+    return bad("model format version " + std::to_string(m.formatVersion) + ", this build reads versions " +
+               std::to_string(kOldestModelFormatVersion) + " to " + std::to_string(kModelFormatVersion));
   std::uint64_t stored = 0;
   std::memcpy(&stored, bytes.data() + body, 8);
   if (stored != fnv1a(bytes.data(), body)) return bad("checksum mismatch: the model file is truncated or corrupt");
@@ -207,6 +340,19 @@ Result<ModelFile> decodeModelFile(const std::string& bytes, const std::string& s
         }
       }
       haveIds = true;
+    } else if (key == "precision" && m.formatVersion >= 2) {
+      if (value == "fp32") m.precision = Precision::kFloat32;
+      else if (value == "fp16") m.precision = Precision::kFloat16;
+      else if (value == "int8") m.precision = Precision::kInt8;
+      else return bad("unknown precision '" + value.substr(0, 20) + "' (this build knows fp32, fp16, int8)");
+    } else if (key == "engine" && m.formatVersion >= 2) {
+      if (value == "torch") m.engine = InferenceEngine::kTorch;
+      else if (value == "plain") m.engine = InferenceEngine::kPlain;
+      else if (value == "plain-int8") m.engine = InferenceEngine::kPlainInt8;
+      else if (value == "torch-qnnpack") m.engine = InferenceEngine::kTorchQnnpack;
+      else if (value == "torch-xnnpack") m.engine = InferenceEngine::kTorchXnnpack;
+      else return bad("unknown inference engine '" + value.substr(0, 20) +
+                      "' (this build knows torch, plain, plain-int8, torch-qnnpack, torch-xnnpack)");
     } else if (key.rfind("meta.", 0) == 0) {
       m.metadata[key.substr(5)] = value;
     } else {
@@ -230,7 +376,15 @@ Result<ModelFile> decodeModelFile(const std::string& bytes, const std::string& s
       n *= std::uint64_t(dim);
       if (n > (1u << 26)) return bad("tensor '" + t.name + "' is implausibly large");
     }
-    if (!r.getFloats(n, t.values)) return bad("truncated data of tensor '" + t.name + "'");
+    std::uint8_t storage = 0;
+    if (m.formatVersion >= 2 && (!r.get(storage) || storage > 2))
+      return bad("corrupt storage type of tensor '" + t.name + "'");
+    t.storage = static_cast<TensorStorage>(storage);
+    bool ok = false;
+    if (t.storage == TensorStorage::kFloat16) ok = r.getHalfs(n, t.values);
+    else if (t.storage == TensorStorage::kInt8) ok = r.getInt8Rows(rowsOf(t), n, t.values);
+    else ok = r.getFloats(n, t.values);
+    if (!ok) return bad("truncated data of tensor '" + t.name + "'");
     m.tensors.push_back(std::move(t));
   }
   if (r.pos() != body) return bad(std::to_string(body - r.pos()) + " unexpected trailing bytes");
