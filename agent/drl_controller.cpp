@@ -1,5 +1,6 @@
 #include "agent/drl_controller.h"
 
+#include <cstdlib>
 #include <filesystem>
 
 #include "agent/actor_critic.h"
@@ -9,7 +10,18 @@
 
 namespace edgecache::agent {
 
-std::string defaultModelPath() { return EDGECACHE_AGENT_DEFAULT_MODEL; }
+std::string defaultModelPath() {
+  // An operator override first, then the checkout this binary was built
+  // from, then the installed copy; the last candidate is returned even when
+  // missing so the load error names where it was expected.
+  namespace fs = std::filesystem;
+  if (const char* dir = std::getenv("EDGECACHE_MODEL_DIR"); dir != nullptr && *dir != '\0')
+    return (fs::path(dir) / "default.ecdrl").string();
+  const fs::path source = fs::path(EDGECACHE_AGENT_SOURCE_MODEL_DIR) / "default.ecdrl";
+  std::error_code ec;
+  if (fs::exists(source, ec)) return source.string();
+  return (fs::path(EDGECACHE_AGENT_INSTALLED_MODEL_DIR) / "default.ecdrl").string();
+}
 
 cachelib::Result<std::unique_ptr<DrlController>> DrlController::load(const std::string& modelPath, Options options) {
   auto file = readModelFile(modelPath);

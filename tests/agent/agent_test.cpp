@@ -1,6 +1,7 @@
 // agent: model files, the fused action head, PPO, the DRL controller.
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -455,4 +456,14 @@ TEST_CASE("the default model loads and is compatible") {
   auto model = ActorCritic::fromModelFile(file.value(), defaultModelPath());
   REQUIRE_MESSAGE(model.isOk(), model.message());
   CHECK(model.value()->architecture() == ActorCritic::defaultArchitecture());
+}
+
+TEST_CASE("EDGECACHE_MODEL_DIR overrides where the default model is looked up") {
+  const std::string before = defaultModelPath();
+  CHECK(before.ends_with("default.ecdrl"));
+  ::setenv("EDGECACHE_MODEL_DIR", "/opt/models", 1);
+  const std::string overridden = defaultModelPath();
+  ::unsetenv("EDGECACHE_MODEL_DIR");
+  CHECK(overridden == "/opt/models/default.ecdrl");
+  CHECK(defaultModelPath() == before);
 }
