@@ -78,14 +78,28 @@ int main(int argc, char** argv) {
   lc.ceilingBytes = config.ceilingBytes;
   lc.prices = config.prices;
   proxy::ControlLoop loop(*index.value(), accessLog, std::move(controller).value(), lc,
-                          [](const cachelib::WindowFeatures& f, const cachelib::Decision& d) {
-                            const auto* p = cachelib::findPolicy(d.policy);
+                          [](const cachelib::WindowFeatures& f, const cachelib::Decision& d,
+                             const cachelib::Decision& proposed, bool capacityPinned, bool policyPinned) {
+                            auto policyName = [](cachelib::PolicyId id) {
+                              const auto* p = cachelib::findPolicy(id);
+                              return p ? std::string(p->name) : std::string("?");
+                            };
+                            // Pinned dimensions: say what the controller would have done.
+                            std::string pinned;
+                            if (capacityPinned) {
+                              pinned += " (capacity pinned by admin; controller proposed " +
+                                        cachelib::formatByteSize(proposed.capacityBytes) + ")";
+                            }
+                            if (policyPinned) {
+                              pinned += " (policy pinned by admin; controller proposed " +
+                                        policyName(proposed.policy) + ")";
+                            }
                             std::fprintf(stderr,
                                          "edgecache-proxy: window %lld: %llu requests, hit ratio %.3f -> capacity %s, "
-                                         "policy %s\n",
+                                         "policy %s%s\n",
                                          static_cast<long long>(f.index), static_cast<unsigned long long>(f.requests),
                                          f.hitRatioObserved(), cachelib::formatByteSize(d.capacityBytes).c_str(),
-                                         p ? std::string(p->name).c_str() : "?");
+                                         policyName(d.policy).c_str(), pinned.c_str());
                           });
   loop.start();
 

@@ -858,7 +858,8 @@ TEST_CASE("control loop applies controller decisions live from recorded traffic"
   lc.ceilingBytes = 1 << 20;
   std::atomic<int> decisions{0};
   ControlLoop loop(*p.index, p.log, std::make_unique<FlipController>(), lc,
-                   [&](const cachelib::WindowFeatures& f, const cachelib::Decision&) {
+                   [&](const cachelib::WindowFeatures& f, const cachelib::Decision&, const cachelib::Decision&, bool,
+                       bool) {
                      CHECK(f.requests >= 20);
                      ++decisions;
                    });
