@@ -56,14 +56,14 @@ struct ProxyConfig {
   unsigned threads = 2;                       // I/O threads running the io_context
 
   // Limits.
-  std::size_t maxConnections = 1024;          // concurrent client connections; more are closed at accept
+  std::size_t maxConnections = 1024;          // concurrent client connections; more get a 503 and close at accept
   std::uint32_t maxHeaderBytes = 16 * 1024;   // request head; above -> 431 and close
   std::uint64_t maxBodyBytes = 8ull << 20;    // request body; above -> 413 and close
   std::size_t originMaxIdle = 64;             // pooled idle origin connections
 
   // Timeouts.
-  std::chrono::milliseconds requestTimeout{10'000};        // reading one request (head + body)
-  std::chrono::milliseconds idleTimeout{30'000};           // keep-alive wait for the next request
+  std::chrono::milliseconds requestTimeout{10'000};        // head, from its first byte (and the body) -> 408 and close
+  std::chrono::milliseconds idleTimeout{30'000};           // keep-alive wait for a next request's first byte -> close
   std::chrono::milliseconds writeTimeout{30'000};          // writing one response chunk to a client
   std::chrono::milliseconds originConnectTimeout{2'000};   // TCP connect to the origin -> 504
   std::chrono::milliseconds originResponseTimeout{15'000}; // origin head, and each body read -> 504

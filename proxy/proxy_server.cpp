@@ -186,6 +186,34 @@ struct SessionHandle {
 
 std::string toString(beast::string_view s) { return std::string(s.data(), s.size()); }
 
+// The request-read deadline. beast::tcp_stream's own timeout closes the
+// socket, which would leave no way to answer 408; this one only cancels the
+// pending read. Shared with the timer's handler, which runs on the session's
+// strand and acts only if the read it was armed for is still the current one.
+struct ReadDeadline {
+  explicit ReadDeadline(asio::any_io_executor ex) : timer(std::move(ex)) {}
+  asio::steady_timer timer;
+  tcp::socket* socket = nullptr;  // null once the session ends
+  std::uint64_t generation = 0;
+  bool fired = false;
+
+  static void arm(const std::shared_ptr<ReadDeadline>& d, std::chrono::milliseconds after) {
+    d->fired = false;
+    const std::uint64_t gen = ++d->generation;
+    d->timer.expires_after(after);
+    d->timer.async_wait([d, gen](const error_code& ec) {
+      if (ec || d->generation != gen || d->socket == nullptr) return;
+      d->fired = true;
+      error_code ignored;
+      d->socket->cancel(ignored);
+    });
+  }
+  void disarm() {
+    ++generation;
+    timer.cancel();
+  }
+};
+
 }  // namespace
 
 struct ProxyServer::Impl {
@@ -249,7 +277,17 @@ struct ProxyServer::Impl {
         continue;
       }
       if (counters.activeConnections.load() >= config.maxConnections) {
+        // Over the limit: a 503 written without waiting (a fresh socket's
+        // send buffer always has room for it), then close. The accept loop
+        // never parks on a refused client. A client that had already sent
+        // its request may see the close as a reset instead.
         counters.connectionsRefused.fetch_add(1);
+        static constexpr std::string_view k503 =
+            "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 26\r\n"
+            "Retry-After: 1\r\nConnection: close\r\n\r\ntoo many open connections\n";
+        socket.non_blocking(true, ec);
+        if (!ec) socket.write_some(asio::buffer(k503.data(), k503.size()), ec);
+        socket.shutdown(tcp::socket::shutdown_send, ec);
         socket.close(ec);
         continue;
       }
@@ -279,6 +317,8 @@ struct ProxyServer::Impl {
       sessions.emplace(sessionId, handle);
     }
     ClientWriter client(stream, config.writeTimeout, counters);
+    auto deadline = std::make_shared<ReadDeadline>(handle->executor);
+    deadline->socket = &stream.socket();
     bool first = true;
     bool linger = false;  // we refused a request: the client may still be sending
     for (;;) {
@@ -287,13 +327,32 @@ struct ProxyServer::Impl {
       parser.header_limit(config.maxHeaderBytes);
       parser.body_limit(config.maxBodyBytes);
       error_code ec;
-      handle->idle = true;
-      stream.expires_after(first ? config.requestTimeout : config.idleTimeout);
+      if (buffer.size() == 0) {
+        // Waiting for the first byte of a request: the idle keep-alive
+        // timeout (the request timeout on a new connection). Running out of
+        // it closes silently: no request has started, so nothing is owed.
+        handle->idle = true;
+        stream.expires_after(first ? config.requestTimeout : config.idleTimeout);
+        const std::size_t n = co_await stream.async_read_some(buffer.prepare(4096), ecToken(ec));
+        buffer.commit(n);
+        handle->idle = false;
+        if (ec) break;
+      }
+      // From the first byte on, the whole head (and body, below) must
+      // arrive within the request timeout, however it trickles in
+      // (slowloris): a timeout here is a 408.
+      stream.expires_never();
+      ReadDeadline::arm(deadline, config.requestTimeout);
       co_await http::async_read_header(stream, buffer, parser, ecToken(ec));
-      handle->idle = false;
+      if (!(ec && deadline->fired)) deadline->disarm();
       if (ec) {
-        if (ec == http::error::end_of_stream || ec == asio::error::eof || ec == beast::error::timeout ||
-            ec == asio::error::operation_aborted || ec == asio::error::connection_reset) {
+        if (deadline->fired) {
+          co_await sendSimple(client, 408, "request head not received within the request timeout\n", true, nullptr);
+          linger = true;
+          break;
+        }
+        if (ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::operation_aborted ||
+            ec == asio::error::connection_reset) {
           break;
         }
         const int status = ec == http::error::header_limit ? 431 : 400;
@@ -321,12 +380,16 @@ struct ProxyServer::Impl {
         if (req.headers.hasToken("Expect", "100-continue")) {
           co_await client.write("HTTP/1.1 100 Continue\r\n\r\n");
         }
-        stream.expires_after(config.requestTimeout);
+        stream.expires_never();
+        ReadDeadline::arm(deadline, config.requestTimeout);
         co_await http::async_read(stream, buffer, parser, ecToken(ec));
+        if (!(ec && deadline->fired)) deadline->disarm();
         if (ec) {
           if (ec == http::error::body_limit) {
             co_await sendSimple(client, 413, "request body too large\n", true, nullptr);
-          } else if (ec != beast::error::timeout && ec != http::error::end_of_stream &&
+          } else if (deadline->fired) {
+            co_await sendSimple(client, 408, "request body not received within the request timeout\n", true, nullptr);
+          } else if (ec != http::error::end_of_stream &&
                      ec != http::error::partial_message && ec != asio::error::eof) {
             co_await sendSimple(client, 400, "bad request body: " + ec.message() + "\n", true, nullptr);
           }
@@ -346,6 +409,8 @@ struct ProxyServer::Impl {
       keepAlive = co_await handle_(client, req);
       if (!keepAlive || !req.wantsKeepAlive || !client.ok() || draining.load()) break;
     }
+    deadline->socket = nullptr;
+    deadline->disarm();
     handle->alive = false;
     {
       std::lock_guard lock(sessionsMutex);

@@ -131,6 +131,12 @@ class TestOrigin {
       res.set_header("Cache-Control", "max-age=600");
       res.set_content(std::string(1000 + 10 * std::stoi(req.matches[1]), 'k'), "text/plain");
     });
+    svr_.Get("/host", [=, this](const httplib::Request& req, httplib::Response& res) {
+      count(req);
+      dated(res);
+      res.set_header("Cache-Control", "max-age=600");
+      res.set_content("host=" + req.get_header_value("Host"), "text/plain");
+    });
     svr_.Post("/inv", [=, this](const httplib::Request& req, httplib::Response& res) {
       count(req);
       res.set_content("posted:" + req.body, "text/plain");
@@ -762,6 +768,175 @@ TEST_CASE("absolute-form requests for another host are refused (no open proxy)")
   auto r2 = ok.read();
   REQUIRE(r2);
   CHECK(r2->status == 200);
+}
+
+TEST_CASE("the cache key includes scheme and Host (with port): one path, several sites") {
+  FakeClock clock;
+  TestOrigin origin(clock);
+  Proxy p(clock, origin.port());
+  p.start();
+  auto getHost = [&](const std::string& host) {
+    Client c(p.port());
+    c.send("GET /host HTTP/1.1\r\nHost: " + host + "\r\n\r\n");
+    auto r = c.read();
+    REQUIRE(r);
+    CHECK(r->status == 200);
+    return *r;
+  };
+  auto a1 = getHost("a.test");
+  CHECK(a1.body == "host=a.test");
+  CHECK(a1.header("x-cache") == "MISS");
+  auto b1 = getHost("b.test:8080");
+  CHECK(b1.body == "host=b.test:8080");
+  CHECK(b1.header("x-cache") == "MISS");
+  auto b2 = getHost("b.test");  // another port is another site
+  CHECK(b2.body == "host=b.test");
+  CHECK(b2.header("x-cache") == "MISS");
+  CHECK(origin.hitsOf("/host") == 3);
+  // Each site gets its own object back; host case and the default port do
+  // not split the key (RFC 3986 normalisation).
+  auto a2 = getHost("A.Test:80");
+  CHECK(a2.body == "host=a.test");
+  CHECK(a2.header("x-cache") == "HIT");
+  auto b3 = getHost("b.test:8080");
+  CHECK(b3.body == "host=b.test:8080");
+  CHECK(b3.header("x-cache") == "HIT");
+  CHECK(origin.hitsOf("/host") == 3);
+  CHECK(p.index->snapshot().objects == 3);
+  // Absolute-form for a site that is not the origin: refused, nothing fetched
+  // or served from a.test's stored object.
+  Client abs(p.port());
+  abs.send("GET http://a.test/host HTTP/1.1\r\nHost: a.test\r\n\r\n");
+  auto r = abs.read();
+  REQUIRE(r);
+  CHECK(r->status == 403);
+  CHECK(r->body.find("a.test") == std::string::npos);
+  CHECK(origin.hitsOf("/host") == 3);
+  // Absolute-form for the origin itself: keyed by the URI's authority, which
+  // overrides the Host field (RFC 9112 §3.2.2).
+  const std::string originAuthority = "127.0.0.1:" + std::to_string(origin.port());
+  Client self(p.port());
+  self.send("GET http://" + originAuthority + "/host HTTP/1.1\r\nHost: a.test\r\n\r\n");
+  auto s1 = self.read();
+  REQUIRE(s1);
+  CHECK(s1->body == "host=" + originAuthority);
+  CHECK(s1->header("x-cache") == "MISS");
+}
+
+TEST_CASE("limits: connections beyond max-connections get 503 and close; the others are served") {
+  FakeClock clock;
+  TestOrigin origin(clock);
+  Proxy p(clock, origin.port());
+  p.config.maxConnections = 2;
+  p.start();
+  Client c1(p.port()), c2(p.port());
+  // Both admitted (a served request proves the session is running).
+  for (Client* c : {&c1, &c2}) {
+    REQUIRE(c->send("GET /fresh HTTP/1.1\r\nHost: example.test\r\n\r\n"));
+    auto r = c->read();
+    REQUIRE(r);
+    CHECK(r->status == 200);
+  }
+  Client extra(p.port());
+  REQUIRE(extra.connected());  // the kernel accepts; the proxy answers and closes
+  auto refused = extra.read();
+  REQUIRE(refused);
+  CHECK(refused->status == 503);
+  CHECK(refused->header("connection") == "close");
+  CHECK(extra.closedByPeer());
+  CHECK(p.server->counters().connectionsRefused.load() == 1);
+  // The admitted connections keep working; a freed slot admits a new one.
+  REQUIRE(c1.send("GET /fresh HTTP/1.1\r\nHost: example.test\r\n\r\n"));
+  auto again = c1.read();
+  REQUIRE(again);
+  CHECK(again->status == 200);
+  REQUIRE(c2.send("GET /fresh HTTP/1.1\r\nHost: example.test\r\nConnection: close\r\n\r\n"));
+  REQUIRE(c2.read());
+  CHECK(c2.closedByPeer());
+  std::optional<RawResponse> admitted;
+  for (int i = 0; i < 100 && !(admitted && admitted->status == 200); ++i) {  // the slot frees when c2's session ends
+    admitted = get(p.port(), "/fresh");
+    if (!(admitted && admitted->status == 200)) std::this_thread::sleep_for(10ms);
+  }
+  REQUIRE(admitted);
+  CHECK(admitted->status == 200);
+}
+
+TEST_CASE("limits: a slowloris head gets 408 and close at the request timeout; others are served") {
+  FakeClock clock;
+  TestOrigin origin(clock);
+  Proxy p(clock, origin.port());
+  p.config.requestTimeout = 400ms;
+  p.config.idleTimeout = 5000ms;
+  p.start();
+  const std::string head = "GET /fresh HTTP/1.1\r\nHost: example.test\r\nX-Pad: aaaaaaaaaaaaaaaaaaaa\r\n\r\n";
+  Client slow(p.port());
+  std::atomic<bool> stop{false};
+  const auto t0 = std::chrono::steady_clock::now();
+  std::thread dripper([&] {
+    // One byte every 40 ms: ~2.5 s for the whole head, far beyond 400 ms,
+    // though every gap is well below it.
+    for (char ch : head) {
+      if (stop.load() || !slow.send(std::string_view(&ch, 1))) return;
+      std::this_thread::sleep_for(40ms);
+    }
+  });
+  // Meanwhile other clients are served promptly.
+  int served = 0;
+  for (int i = 0; i < 5; ++i) {
+    const auto s0 = std::chrono::steady_clock::now();
+    auto r = get(p.port(), "/fresh");
+    if (r && r->status == 200 && std::chrono::steady_clock::now() - s0 < 1000ms) ++served;
+  }
+  auto r = slow.read();
+  const auto elapsed = std::chrono::steady_clock::now() - t0;
+  stop = true;
+  dripper.join();
+  CHECK(served == 5);
+  REQUIRE(r);
+  CHECK(r->status == 408);
+  CHECK(elapsed >= 350ms);
+  CHECK(elapsed < 1500ms);
+  CHECK(slow.closedByPeer());
+
+  SUBCASE("a body that trickles in is a 408 too") {
+    Client body(p.port());
+    REQUIRE(body.send("POST /inv HTTP/1.1\r\nHost: example.test\r\nContent-Length: 100\r\n\r\nonly part"));
+    auto rb = body.read();
+    REQUIRE(rb);
+    CHECK(rb->status == 408);
+    CHECK(body.closedByPeer());
+    CHECK(origin.hitsOf("/inv") == 0);
+  }
+}
+
+TEST_CASE("limits: an idle keep-alive connection is closed at the idle timeout") {
+  FakeClock clock;
+  TestOrigin origin(clock);
+  Proxy p(clock, origin.port());
+  p.config.idleTimeout = 300ms;
+  p.config.requestTimeout = 5000ms;
+  p.start();
+  Client c(p.port());
+  REQUIRE(c.send("GET /fresh HTTP/1.1\r\nHost: example.test\r\n\r\n"));
+  auto r = c.read();
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  CHECK(r->header("connection") != "close");
+  const auto t0 = std::chrono::steady_clock::now();
+  CHECK(c.closedByPeer());  // EOF, no response bytes: nothing was requested
+  const auto waited = std::chrono::steady_clock::now() - t0;
+  CHECK(waited >= 250ms);
+  CHECK(waited < 2000ms);
+  // A connection that keeps sending requests within the idle timeout stays open.
+  Client busy(p.port());
+  for (int i = 0; i < 4; ++i) {
+    REQUIRE(busy.send("GET /fresh HTTP/1.1\r\nHost: example.test\r\n\r\n"));
+    auto rr = busy.read();
+    REQUIRE(rr);
+    CHECK(rr->status == 200);
+    std::this_thread::sleep_for(150ms);
+  }
 }
 
 TEST_CASE("origin down, slow or resetting -> 502/504 within the timeout") {
