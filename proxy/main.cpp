@@ -12,6 +12,7 @@
 #include "proxy/body_store.h"
 #include "proxy/cache_index.h"
 #include "proxy/control_loop.h"
+#include "proxy/hot_body_store.h"
 #include "proxy/admin_server.h"
 #include "proxy/metrics.h"
 #include "proxy/object_store_body_store.h"
@@ -53,8 +54,17 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "edgecache-proxy: store %s: %s\n", config.storeDir.c_str(), error.c_str());
     return 1;
   }
+  // The hot tier sits between the index and the store: hits on recently
+  // served bodies never touch RocksDB; erases (eviction, invalidation) pass
+  // through it and drop the in-memory copy first.
+  std::unique_ptr<proxy::BodyStore> hot;
+  if (config.hotBytes > 0) {
+    proxy::HotTierConfig hc;
+    hc.budgetBytes = config.hotBytes;
+    hot = std::make_unique<proxy::HotBodyStore>(*store, hc);
+  }
   const auto* policy = cachelib::findPolicy(config.policy);  // validated by parseCommandLine
-  auto index = proxy::CacheIndex::create({config.capacityBytes, policy->id}, *store);
+  auto index = proxy::CacheIndex::create({config.capacityBytes, policy->id}, hot ? *hot : *store);
   if (!index) {
     std::fprintf(stderr, "edgecache-proxy: cache: %s\n", index.message().c_str());
     return 1;

@@ -163,7 +163,7 @@ Result<ProxyConfig> loadConfigFile(const std::string& path, ProxyConfig c) {
   auto fail = [&](const Status& s) { return Result<ProxyConfig>::error(path + ": " + s.message()); };
   static const std::vector<std::string> kKnownTop = {"listen", "origin",      "store",   "capacity", "policy",
                                                      "controller", "admin", "admin-token", "threads", "limits",
-                                                     "timeouts",   "control"};
+                                                     "timeouts",   "control", "hot-bytes"};
   for (const auto& [k, v] : t) {
     if (std::find(kKnownTop.begin(), kKnownTop.end(), std::string(k.str())) == kKnownTop.end()) {
       return fail(Status::error(std::string(k.str()) + ": unknown setting"));
@@ -198,6 +198,7 @@ Result<ProxyConfig> loadConfigFile(const std::string& path, ProxyConfig c) {
   }
   if (auto st = applyString(t.get("admin-token"), "admin-token", c.adminToken); !st) return fail(st);
   if (auto st = applyInt(t.get("threads"), "threads", c.threads, 1, 256); !st) return fail(st);
+  if (auto st = applyBytes(t.get("hot-bytes"), "hot-bytes", c.hotBytes); !st) return fail(st);
   if (const auto* lim = t.get_as<toml::table>("limits")) {
     if (auto st = applyInt(lim->get("max-connections"), "limits.max-connections", c.maxConnections, 1, 1'000'000); !st)
       return fail(st);
@@ -249,7 +250,7 @@ Result<ProxyConfig> loadConfigFile(const std::string& path, ProxyConfig c) {
 std::variant<ProxyConfig, int> parseCommandLine(int argc, char** argv) {
   CLI::App app{"edgecache-proxy: an HTTP/1.1 edge caching reverse proxy for one origin.\n"
                "Settings come from defaults, then --config FILE (TOML), then these options."};
-  std::string configFile, listen, origin, store, capacity, policy, controller, admin, adminToken;
+  std::string configFile, listen, origin, store, capacity, policy, controller, admin, adminToken, hotBytes;
   unsigned threads = 0;
   app.add_option("--config", configFile, "TOML file with the same settings (command line overrides it)");
   app.add_option("--listen", listen, "Client address host:port (default 127.0.0.1:8080, loopback only)");
@@ -264,6 +265,9 @@ std::variant<ProxyConfig, int> parseCommandLine(int argc, char** argv) {
   app.add_option("--admin", admin, "Admin API address host:port (default 127.0.0.1:9091; 'off' disables it)");
   app.add_option("--admin-token", adminToken, "Bearer token required by mutating admin calls (default: none)");
   app.add_option("--threads", threads, "I/O threads (default 2)");
+  app.add_option("--hot-bytes", hotBytes,
+                 "Memory for recently served bodies (the hot tier in front of the store), e.g. 256MiB; 0 disables "
+                 "(default 128MiB)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -315,6 +319,11 @@ std::variant<ProxyConfig, int> parseCommandLine(int argc, char** argv) {
   }
   if (!adminToken.empty()) c.adminToken = adminToken;
   if (threads != 0) c.threads = threads;
+  if (!hotBytes.empty()) {
+    auto b = cachelib::parseByteSize(hotBytes);
+    if (!b) return bad("--hot-bytes: " + b.message());
+    c.hotBytes = b.value();
+  }
   if (auto st = validate(c); !st) return bad(st.message());
   return c;
 }

@@ -7,7 +7,7 @@
 //   listen = "127.0.0.1:8080"      origin = "http://127.0.0.1:9000"
 //   store = "./edgecache-data"     capacity = "1GiB"      policy = "lru"
 //   controller = "static"          admin = "127.0.0.1:9091"  admin-token = ""
-//   threads = 2
+//   threads = 2                    hot-bytes = "128MiB"
 //   [limits]  max-connections, max-header-bytes, max-body-bytes, max-object-bytes
 //   [timeouts] (milliseconds) request, idle, origin-connect, origin-response, drain
 //   [control] window-requests, window-seconds, floor ("64MiB"), ceiling ("64GiB"),
@@ -54,6 +54,7 @@ struct ProxyConfig {
   std::optional<HostPort> admin = HostPort{"127.0.0.1", 9091};  // nullopt: no admin API
   std::string adminToken;                     // bearer token for mutating admin calls; empty = none
   unsigned threads = 2;                       // I/O threads running the io_context
+  std::uint64_t hotBytes = 128ull << 20;      // in-memory hot tier of bodies (proxy/hot_body_store.h); 0 = off
 
   // Limits.
   std::size_t maxConnections = 1024;          // concurrent client connections; more get a 503 and close at accept

@@ -29,6 +29,7 @@
 #include "proxy/body_store.h"
 #include "proxy/cache_index.h"
 #include "proxy/control_loop.h"
+#include "proxy/hot_body_store.h"
 #include "proxy/http_date.h"
 #include "proxy/object_store_body_store.h"
 #include "proxy/proxy_server.h"
@@ -936,6 +937,55 @@ TEST_CASE("limits: an idle keep-alive connection is closed at the idle timeout")
     REQUIRE(rr);
     CHECK(rr->status == 200);
     std::this_thread::sleep_for(150ms);
+  }
+}
+
+TEST_CASE("hot tier over RocksDB: hits from memory, invalidation never serves the old copy") {
+  FakeClock clock;
+  TestOrigin origin(clock);
+  const auto dir = edgecache::testing::tempDir("proxy-e2e-hot");
+  ScopedDir cleanup{dir};
+  store::StoreOptions so;
+  so.path = (dir / "db").string();
+  auto db = store::ObjectStore::open(so);
+  REQUIRE(db);
+  auto bodies = makeObjectStoreBodyStore(*db.value());
+  HotBodyStore hot(*bodies, HotTierConfig{});
+  {
+    Proxy p(clock, origin.port(), nullptr, &hot);
+    p.start();
+    auto miss = get(p.port(), "/inv");
+    REQUIRE(miss);
+    CHECK(miss->body == "inv body 1");
+    for (int i = 0; i < 3; ++i) {  // the first hit fills from RocksDB, the others come from memory
+      auto hit = get(p.port(), "/inv");
+      REQUIRE(hit);
+      CHECK(hit->header("x-cache") == "HIT");
+      CHECK(hit->body == "inv body 1");
+    }
+    CHECK(hot.stats().fills == 1);
+    CHECK(hot.stats().hits == 2);
+    auto big = get(p.port(), "/big");  // stored by the miss; the ranges below fill, then hit, the hot tier
+    auto big2 = get(p.port(), "/big", "Range: bytes=100-109\r\n");
+    auto big3 = get(p.port(), "/big", "Range: bytes=100-109\r\n");
+    REQUIRE((big && big2 && big3));
+    CHECK(big3->status == 206);
+    CHECK(big3->body == "wxyzabcdef");
+    CHECK(big2->status == 206);
+    CHECK(big2->body == "wxyzabcdef");
+    CHECK(hot.stats().fills == 2);
+    CHECK(hot.stats().hits == 3);
+
+    Client post(p.port());
+    REQUIRE(post.send("POST /inv HTTP/1.1\r\nHost: example.test\r\nContent-Length: 1\r\n\r\nx"));
+    REQUIRE(post.read());
+    auto after = get(p.port(), "/inv");
+    REQUIRE(after);
+    CHECK(after->header("x-cache") == "MISS");
+    CHECK(after->body == "inv body 3");
+    auto again = get(p.port(), "/inv");
+    REQUIRE(again);
+    CHECK(again->body == "inv body 3");
   }
 }
 
