@@ -2,7 +2,7 @@
 // functions); residency in CacheIndex; bodies in BodyStore; this file only
 // moves bytes and calls them in the right order.
 //
-// Every connection is one C++20 coroutine on its own strand. All Asio calls
+// Every connection is one C++20 coroutine on one I/O thread's io_context. All Asio calls
 // use error-code completions (redirect_error): nothing on the request path
 // throws (bad_alloc aside), and a failing connection only ends itself.
 
@@ -18,6 +18,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -203,7 +204,7 @@ struct FinishGuard {
   ~FinishGuard() { release(); }
 };
 
-// Per-connection state the drain logic needs (touched only on the session's strand).
+// Per-connection state the drain logic needs (touched only on the session's thread).
 struct SessionHandle {
   asio::any_io_executor executor;
   beast::tcp_stream* stream = nullptr;
@@ -216,7 +217,7 @@ std::string toString(beast::string_view s) { return std::string(s.data(), s.size
 // The request-read deadline. beast::tcp_stream's own timeout closes the
 // socket, which would leave no way to answer 408; this one only cancels the
 // pending read. Shared with the timer's handler, which runs on the session's
-// strand and acts only if the read it was armed for is still the current one.
+// thread and acts only if the read it was armed for is still the current one.
 struct ReadDeadline {
   explicit ReadDeadline(asio::any_io_executor ex) : timer(std::move(ex)) {}
   asio::steady_timer timer;
@@ -244,36 +245,57 @@ struct ReadDeadline {
 }  // namespace
 
 struct ProxyServer::Impl {
+  static std::vector<std::unique_ptr<asio::io_context>> makeContexts(unsigned n) {
+    std::vector<std::unique_ptr<asio::io_context>> out;
+    for (unsigned i = 0; i < std::max(1u, n); ++i) out.push_back(std::make_unique<asio::io_context>(1));
+    return out;
+  }
   Impl(ProxyConfig c, CacheIndex& i, AccessLog* log)
-      : config(std::move(c)), index(i), accessLog(log),
-        iocOwner(std::make_unique<asio::io_context>(static_cast<int>(std::max(1u, config.threads)))), ioc(*iocOwner) {
+      : config(std::move(c)), index(i), accessLog(log), iocs(makeContexts(config.threads)), ioc(*iocs.front()) {
     acceptor.emplace(ioc);
     signals.emplace(ioc);
   }
-  // Pending coroutine frames (sessions, refreshes) are destroyed with the
-  // io_context; their destructors use the pool, collapser and counters, so
-  // the io_context goes first, after the I/O objects that refer to it.
+  // Pending coroutine frames (sessions, refreshes) are destroyed with their
+  // io_context; their destructors use the pools, collapser and counters, so
+  // the io_contexts go first, after the I/O objects that refer to them.
+  // Context 0 goes first: its accept loop may hold a not-yet-accepted socket
+  // of another context; every other frame only holds sockets of its own.
   ~Impl() {
-    ioc.stop();
+    stopAll();
     for (auto& t : threads) {
       if (t.joinable()) t.join();
     }
-    stopped.store(true);  // collapse notifications no longer post to the dying io_context
+    stopped.store(true);  // collapse notifications no longer post to a dying io_context
     acceptor.reset();
     signals.reset();
-    if (pool) pool->close();  // idle sockets must die before their io_context
-    iocOwner.reset();
+    for (auto& p : pools) p->close();  // idle sockets must die before their io_context
+    for (auto& c : iocs) c.reset();
   }
+
+  void stopAll() {
+    for (auto& c : iocs) {
+      if (c) c->stop();
+    }
+  }
+  // The origin pool of the calling I/O thread: each thread runs one
+  // io_context and keeps its own pool, so an origin socket is only ever used
+  // by the thread whose reactor owns it.
+  OriginPool& pool() const noexcept { return *tlsPool; }
+  static thread_local OriginPool* tlsPool;
 
   ProxyConfig config;
   CacheIndex& index;
   BodyStore* store = nullptr;  // set by the owner through the index's store (see start)
   AccessLog* accessLog;
   ProxyCounters counters;
-  std::unique_ptr<OriginPool> pool;
+  std::vector<std::unique_ptr<OriginPool>> pools;  // one per I/O thread (tlsPool)
   FetchCollapser collapser;
-  std::unique_ptr<asio::io_context> iocOwner;
+  // One io_context per I/O thread, each run by that thread alone: no
+  // scheduler lock handoffs (futex) between threads on every completion.
+  // Context 0 also runs the acceptor, signals, drain and refreshes.
+  std::vector<std::unique_ptr<asio::io_context>> iocs;
   asio::io_context& ioc;
+  std::atomic<std::size_t> nextContext{0};
   std::optional<tcp::acceptor> acceptor;
   std::optional<asio::signal_set> signals;
   bool signalsWanted = false;
@@ -293,8 +315,10 @@ struct ProxyServer::Impl {
   awaitable<void> acceptLoop() {
     for (;;) {
       error_code ec;
-      auto strand = asio::make_strand(ioc);
-      tcp::socket socket(strand);
+      // Connections are spread over the contexts round robin; a session
+      // then runs on its context's single thread (no strand needed).
+      auto& target = *iocs[nextContext.fetch_add(1, std::memory_order_relaxed) % iocs.size()];
+      tcp::socket socket(target);
       co_await acceptor->async_accept(socket, ecToken(ec));
       if (ec) {
         if (ec == asio::error::operation_aborted || draining.load()) co_return;
@@ -323,7 +347,8 @@ struct ProxyServer::Impl {
       // client's delayed ACK (~40 ms per response on Linux).
       socket.set_option(tcp::no_delay(true), ec);
       counters.activeConnections.fetch_add(1);
-      asio::co_spawn(strand, session(std::move(socket)), [this](std::exception_ptr e) {
+      auto executor = socket.get_executor();
+      asio::co_spawn(executor, session(std::move(socket)), [this](std::exception_ptr e) {
         counters.activeConnections.fetch_sub(1);
         if (e) logLine("session ended by an exception");
       });
@@ -834,7 +859,7 @@ struct ProxyServer::Impl {
     FinishGuard guard{leader ? &collapser : nullptr, ck};
 
     counters.misses.fetch_add(1, std::memory_order_relaxed);
-    OriginExchange ex(*pool);
+    OriginExchange ex(pool());
     const HttpTime requestTime = now();
     counters.originFetches.fetch_add(1, std::memory_order_relaxed);
     const OriginFailure f = co_await ex.send(makeOriginRequest(req, !hasRange));
@@ -853,7 +878,7 @@ struct ProxyServer::Impl {
     OriginRequest o = makeOriginRequest(req, false);
     o.method = "GET";
     o.headers = buildRevalidationRequest(o.headers, stored->response.headers);
-    OriginExchange ex(*pool);
+    OriginExchange ex(pool());
     const HttpTime requestTime = now();
     counters.originFetches.fetch_add(1, std::memory_order_relaxed);
     const OriginFailure f = co_await ex.send(o);
@@ -939,7 +964,7 @@ struct ProxyServer::Impl {
   // ---------------------------------------------------------- pass through
   awaitable<bool> passThrough(ClientWriter& client, ClientRequest& req) {
     counters.passes.fetch_add(1, std::memory_order_relaxed);
-    OriginExchange ex(*pool);
+    OriginExchange ex(pool());
     const HttpTime requestTime = now();
     counters.originFetches.fetch_add(1, std::memory_order_relaxed);
     const OriginFailure f = co_await ex.send(makeOriginRequest(req, false));
@@ -964,7 +989,7 @@ struct ProxyServer::Impl {
       co_await t.async_wait(ecToken(ec));
     }
     logLine("drained; stopping");
-    ioc.stop();
+    stopAll();
   }
 
   void beginDrain() {
@@ -991,6 +1016,8 @@ struct ProxyServer::Impl {
   }
 };
 
+thread_local OriginPool* ProxyServer::Impl::tlsPool = nullptr;
+
 ProxyServer::ProxyServer(ProxyConfig config, CacheIndex& index, AccessLog* accessLog)
     : impl_(std::make_unique<Impl>(std::move(config), index, accessLog)) {}
 
@@ -1011,7 +1038,8 @@ cachelib::Status ProxyServer::start() {
   pc.connectTimeout = im.config.originConnectTimeout;
   pc.responseTimeout = im.config.originResponseTimeout;
   pc.maxIdle = im.config.originMaxIdle;
-  im.pool = std::make_unique<OriginPool>(pc);
+  pc.maxIdle = std::max<std::size_t>(1, pc.maxIdle / im.iocs.size());
+  for (std::size_t i = 0; i < im.iocs.size(); ++i) im.pools.push_back(std::make_unique<OriginPool>(pc));
 
   const auto& lhp = im.config.listen;
   auto addr = asio::ip::make_address(lhp.host, ec);
@@ -1041,12 +1069,15 @@ cachelib::Status ProxyServer::start() {
     });
   }
   asio::co_spawn(im.ioc, im.acceptLoop(), asio::detached);
-  for (unsigned i = 0; i < std::max(1u, im.config.threads); ++i) {
-    im.threads.emplace_back([&im] {
+  for (std::size_t i = 0; i < im.iocs.size(); ++i) {
+    im.threads.emplace_back([&im, i] {
+      Impl::tlsPool = im.pools[i].get();
+      // Contexts other than 0 may have no connection yet: keep them running.
+      auto guard = asio::make_work_guard(*im.iocs[i]);
       for (;;) {
         // A handler that throws (bad_alloc) must not take the server down.
         try {
-          im.ioc.run();
+          im.iocs[i]->run();
           return;
         } catch (const std::exception& e) {
           logLine(std::string("handler threw: ") + e.what());
