@@ -143,49 +143,63 @@ std::string buildHead(int status, const HttpHeaders& headers, BodyMode mode, std
 // further write is a no-op returning false (the session then closes).
 class ClientWriter {
  public:
+  // The stream's socket must be in non-blocking mode (session() sets it).
   ClientWriter(beast::tcp_stream& stream, std::chrono::milliseconds timeout, ProxyCounters& counters)
       : stream_(stream), timeout_(timeout), counters_(counters) {}
   bool ok() const noexcept { return ok_; }
 
   awaitable<bool> write(std::string_view data) {
-    if (!ok_) co_return false;
-    error_code ec;
-    stream_.expires_after(timeout_);
-    co_await asio::async_write(stream_, asio::buffer(data.data(), data.size()), ecToken(ec));
-    if (ec) ok_ = false;
-    co_return ok_;
+    co_return co_await send(std::array<asio::const_buffer, 1>{asio::buffer(data.data(), data.size())});
   }
   awaitable<bool> writeBody(std::string_view data, bool chunked) {
     if (data.empty()) co_return ok_;
     counters_.bytesToClients.fetch_add(data.size(), std::memory_order_relaxed);
     if (!chunked) co_return co_await write(data);
-    if (!ok_) co_return false;
     char line[24];
     const int n = std::snprintf(line, sizeof line, "%zx\r\n", data.size());
-    const std::array<asio::const_buffer, 3> bufs{asio::buffer(line, static_cast<std::size_t>(n)),
-                                                 asio::buffer(data.data(), data.size()), asio::buffer("\r\n", 2)};
-    error_code ec;
-    stream_.expires_after(timeout_);
-    co_await asio::async_write(stream_, bufs, ecToken(ec));
-    if (ec) ok_ = false;
-    co_return ok_;
+    co_return co_await send(std::array<asio::const_buffer, 3>{asio::buffer(line, static_cast<std::size_t>(n)),
+                                                              asio::buffer(data.data(), data.size()),
+                                                              asio::buffer("\r\n", 2)});
   }
   awaitable<bool> finishChunked() { co_return co_await write("0\r\n\r\n"); }
   // A response head and (the first part of) its Content-Length body in one
   // gathered write: one syscall, one TCP segment for a small hit.
   awaitable<bool> writeHeadAndBody(std::string_view head, std::string_view body) {
-    if (!ok_) co_return false;
     counters_.bytesToClients.fetch_add(body.size(), std::memory_order_relaxed);
-    const std::array<asio::const_buffer, 2> bufs{asio::buffer(head.data(), head.size()),
-                                                 asio::buffer(body.data(), body.size())};
+    co_return co_await send(std::array<asio::const_buffer, 2>{asio::buffer(head.data(), head.size()),
+                                                              asio::buffer(body.data(), body.size())});
+  }
+
+ private:
+  // Writes everything. First one non-blocking sendmsg: when the socket
+  // buffer takes it all (the usual case for a hit) no timer is armed and no
+  // completion is queued. Only a remainder goes through the timed async
+  // write. `bufs` must stay alive across the co_await (it is a parameter,
+  // so it lives in this coroutine's frame).
+  template <std::size_t N>
+  awaitable<bool> send(std::array<asio::const_buffer, N> bufs) {
+    if (!ok_) co_return false;
     error_code ec;
+    const std::size_t total = asio::buffer_size(bufs);
+    const std::size_t n = stream_.socket().write_some(bufs, ec);
+    if (!ec && n == total) co_return true;
+    if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
+      ok_ = false;
+      co_return false;
+    }
+    std::size_t skip = ec ? 0 : n;
+    for (auto& b : bufs) {  // drop what went out
+      const std::size_t k = std::min(skip, b.size());
+      b += k;
+      skip -= k;
+    }
+    ec = {};
     stream_.expires_after(timeout_);
     co_await asio::async_write(stream_, bufs, ecToken(ec));
     if (ec) ok_ = false;
     co_return ok_;
   }
 
- private:
   beast::tcp_stream& stream_;
   std::chrono::milliseconds timeout_;
   ProxyCounters& counters_;
@@ -368,6 +382,8 @@ struct ProxyServer::Impl {
       sessionId = nextSessionId++;
       sessions.emplace(sessionId, handle);
     }
+    error_code nbError;
+    stream.socket().non_blocking(true, nbError);  // ClientWriter's first, speculative write never waits
     ClientWriter client(stream, config.writeTimeout, counters);
     auto deadline = std::make_shared<ReadDeadline>(handle->executor);
     deadline->socket = &stream.socket();
@@ -394,9 +410,13 @@ struct ProxyServer::Impl {
       // arrive within the request timeout, however it trickles in
       // (slowloris): a timeout here is a 408.
       stream.expires_never();
-      ReadDeadline::arm(deadline, config.requestTimeout);
+      // A head already complete in the buffer (the usual keep-alive case)
+      // parses without I/O: no deadline (and no timer syscalls) needed.
+      const std::string_view buffered(static_cast<const char*>(buffer.data().data()), buffer.size());
+      const bool headBuffered = buffered.find("\r\n\r\n") != std::string_view::npos;
+      if (!headBuffered) ReadDeadline::arm(deadline, config.requestTimeout);
       co_await http::async_read_header(stream, buffer, parser, ecToken(ec));
-      if (!(ec && deadline->fired)) deadline->disarm();
+      if (!headBuffered && !(ec && deadline->fired)) deadline->disarm();
       if (ec) {
         if (deadline->fired) {
           co_await sendSimple(client, 408, "request head not received within the request timeout\n", true, nullptr);
