@@ -4,7 +4,7 @@
 // overrides the defaults). Plain data; the clock is injectable for tests.
 //
 // TOML layout (every key optional; names match the CLI long options):
-//   listen = "127.0.0.1:8080"      origin = "http://127.0.0.1:9000"
+//   listen = "127.0.0.1:8080"      origin = "http://127.0.0.1:9000"   origin-ca = "" (https origins)
 //   store = "./edgecache-data"     capacity = "1GiB"      policy = "lru"
 //   controller = "static"          admin = "127.0.0.1:9091"  admin-token = ""
 //   threads = 2                    hot-bytes = "128MiB"
@@ -38,15 +38,17 @@ struct HostPort {
 cachelib::Result<HostPort> parseHostPort(std::string_view text);
 
 struct OriginUrl {
-  std::string scheme = "http";  // "http" only (https not implemented yet)
+  std::string scheme = "http";  // "http" or "https" (TLS to the origin, certificate verified)
   HostPort hostPort{"127.0.0.1", 9000};
 };
-// "http://host[:port]" (path must be empty or "/").
+// "http://host[:port]" or "https://host[:port]" (default ports 80 / 443;
+// path must be empty or "/").
 cachelib::Result<OriginUrl> parseOriginUrl(std::string_view text);
 
 struct ProxyConfig {
   HostPort listen{"127.0.0.1", 8080};  // loopback by default: exposing it is a decision
   OriginUrl origin;                    // the only upstream ever contacted
+  std::string originCaFile;            // https origin: PEM CAs to trust; empty = the system store
   std::string storeDir = "./edgecache-data";  // RocksDB directory; "memory:" = in-process store
   std::uint64_t capacityBytes = 1ull << 30;   // initial cache capacity
   std::string policy = "lru";                 // initial policy (cachelib registry name)

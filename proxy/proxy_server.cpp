@@ -1059,7 +1059,13 @@ cachelib::Status ProxyServer::start() {
   pc.responseTimeout = im.config.originResponseTimeout;
   pc.maxIdle = im.config.originMaxIdle;
   pc.maxIdle = std::max<std::size_t>(1, pc.maxIdle / im.iocs.size());
-  for (std::size_t i = 0; i < im.iocs.size(); ++i) im.pools.push_back(std::make_unique<OriginPool>(pc));
+  pc.tls = im.config.origin.scheme == "https";
+  pc.tlsHost = ohp.host;
+  pc.caFile = im.config.originCaFile;
+  for (std::size_t i = 0; i < im.iocs.size(); ++i) {
+    im.pools.push_back(std::make_unique<OriginPool>(pc));
+    if (auto s = im.pools.back()->prepareTls(); !s) return s;
+  }
 
   const auto& lhp = im.config.listen;
   auto addr = asio::ip::make_address(lhp.host, ec);

@@ -59,6 +59,23 @@ dollars-per-gb-egress = 0.05
   CHECK(controllerSpec(stat) == "static:s3fifo:2GiB");
 }
 
+TEST_CASE("origin URLs: http and https, default ports") {
+  auto h = parseOriginUrl("http://example.com");
+  REQUIRE(h);
+  CHECK(h->scheme == "http");
+  CHECK(h->hostPort.port == 80);
+  auto s = parseOriginUrl("https://example.com/");
+  REQUIRE(s);
+  CHECK(s->scheme == "https");
+  CHECK(s->hostPort.host == "example.com");
+  CHECK(s->hostPort.port == 443);
+  auto p = parseOriginUrl("https://127.0.0.1:8443");
+  REQUIRE(p);
+  CHECK(p->hostPort.port == 8443);
+  CHECK_FALSE(parseOriginUrl("ftp://example.com"));
+  CHECK_FALSE(parseOriginUrl("https://example.com/path"));
+}
+
 TEST_CASE("bad files are refused with one line naming file and line or field") {
   struct Case {
     const char* text;

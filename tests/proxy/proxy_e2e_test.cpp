@@ -23,6 +23,13 @@
 #include <thread>
 #include <vector>
 
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/write.hpp>
 #include <httplib.h>
 
 #include "cachelib/policy_registry.h"
@@ -217,6 +224,74 @@ class ResettingOrigin {
   int port_ = 0;
   std::thread thread_;
 };
+
+// A minimal HTTPS origin (Asio + OpenSSL, blocking, one thread, one request
+// per connection): GET /tls -> "tls body <n>", Cache-Control: max-age=60.
+class TlsOrigin {
+ public:
+  TlsOrigin(const std::string& certFile, const std::string& keyFile)
+      : ctx_(boost::asio::ssl::context::tls_server), acceptor_(ioc_) {
+    ctx_.use_certificate_chain_file(certFile);
+    ctx_.use_private_key_file(keyFile, boost::asio::ssl::context::pem);
+    const boost::asio::ip::tcp::endpoint ep(boost::asio::ip::make_address("127.0.0.1"), 0);
+    acceptor_.open(ep.protocol());
+    acceptor_.bind(ep);
+    acceptor_.listen();
+    port_ = acceptor_.local_endpoint().port();
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~TlsOrigin() {
+    ::shutdown(acceptor_.native_handle(), SHUT_RDWR);  // unblocks accept()
+    thread_.join();
+  }
+  int port() const { return port_; }
+  int requests() const { return requests_.load(); }
+  int handshakeFailures() const { return handshakeFailures_.load(); }
+
+ private:
+  void serve() {
+    for (;;) {
+      boost::system::error_code ec;
+      boost::asio::ip::tcp::socket socket(ioc_);
+      acceptor_.accept(socket, ec);
+      if (ec) return;
+      timeval tv{2, 0};
+      ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+      boost::asio::ssl::stream<boost::asio::ip::tcp::socket> tls(std::move(socket), ctx_);
+      tls.handshake(boost::asio::ssl::stream_base::server, ec);
+      if (ec) {
+        ++handshakeFailures_;
+        continue;
+      }
+      std::string request;
+      boost::asio::read_until(tls, boost::asio::dynamic_buffer(request), "\r\n\r\n", ec);
+      if (ec) continue;
+      const int n = ++requests_;
+      const std::string body = request.starts_with("GET /tls ") ? "tls body " + std::to_string(n) : "nope";
+      const std::string response = std::string(body == "nope" ? "HTTP/1.1 404 Not Found" : "HTTP/1.1 200 OK") +
+                                   "\r\nCache-Control: max-age=60\r\nContent-Length: " +
+                                   std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+      boost::asio::write(tls, boost::asio::buffer(response), ec);
+      ::SSL_shutdown(tls.native_handle());  // close_notify, without waiting for the peer's
+      tls.next_layer().close(ec);
+    }
+  }
+
+  boost::asio::io_context ioc_;
+  boost::asio::ssl::context ctx_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  int port_ = 0;
+  std::atomic<int> requests_{0}, handshakeFailures_{0};
+  std::thread thread_;
+};
+
+// A self-signed certificate + key for `subjectAltName` (openssl CLI), in dir.
+void makeSelfSignedCert(const std::filesystem::path& dir, const std::string& name, const std::string& san) {
+  const std::string cmd = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj /CN=" +
+                          name + " -addext subjectAltName=" + san + " -keyout '" + (dir / (name + ".key")).string() +
+                          "' -out '" + (dir / (name + ".pem")).string() + "' >/dev/null 2>&1";
+  REQUIRE_MESSAGE(std::system(cmd.c_str()) == 0, "openssl req failed (package openssl): " << cmd);
+}
 
 // A port with nothing listening.
 int deadPort() {
@@ -986,6 +1061,68 @@ TEST_CASE("hot tier over RocksDB: hits from memory, invalidation never serves th
     auto again = get(p.port(), "/inv");
     REQUIRE(again);
     CHECK(again->body == "inv body 3");
+  }
+}
+
+TEST_CASE("https origin: TLS with a verified certificate; untrusted or misnamed certificates are a 502") {
+  FakeClock clock;
+  const auto dir = edgecache::testing::tempDir("proxy-e2e-tls");
+  ScopedDir cleanup{dir};
+  makeSelfSignedCert(dir, "origin", "IP:127.0.0.1");     // what the origin presents
+  makeSelfSignedCert(dir, "stranger", "IP:127.0.0.1");   // a CA the proxy is told to trust instead
+  makeSelfSignedCert(dir, "misnamed", "DNS:other.test");  // trusted, but for another name
+  auto start = [&](TlsOrigin& origin, const std::string& ca) {
+    auto p = std::make_unique<Proxy>(clock, origin.port());
+    p->config.origin.scheme = "https";
+    p->config.originCaFile = (dir / ca).string();
+    p->start();
+    return p;
+  };
+  SUBCASE("verified: fetched over TLS, then cached") {
+    TlsOrigin origin((dir / "origin.pem").string(), (dir / "origin.key").string());
+    auto p = start(origin, "origin.pem");
+    auto r1 = get(p->port(), "/tls");
+    REQUIRE(r1);
+    CHECK(r1->status == 200);
+    CHECK(r1->body == "tls body 1");
+    CHECK(r1->header("x-cache") == "MISS");
+    auto r2 = get(p->port(), "/tls");
+    REQUIRE(r2);
+    CHECK(r2->body == "tls body 1");
+    CHECK(r2->header("x-cache") == "HIT");
+    auto r3 = get(p->port(), "/other");  // a second TLS connection (the origin closes each one)
+    REQUIRE(r3);
+    CHECK(r3->status == 404);
+    CHECK(origin.requests() == 2);
+    CHECK(origin.handshakeFailures() == 0);
+  }
+  SUBCASE("untrusted certificate") {
+    TlsOrigin origin((dir / "origin.pem").string(), (dir / "origin.key").string());
+    auto p = start(origin, "stranger.pem");
+    auto r = get(p->port(), "/tls");
+    REQUIRE(r);
+    CHECK(r->status == 502);
+    CHECK(r->body.find("tls_failed") != std::string::npos);
+    CHECK(origin.requests() == 0);
+  }
+  SUBCASE("certificate for another name") {
+    TlsOrigin origin((dir / "misnamed.pem").string(), (dir / "misnamed.key").string());
+    auto p = start(origin, "misnamed.pem");
+    auto r = get(p->port(), "/tls");
+    REQUIRE(r);
+    CHECK(r->status == 502);
+    CHECK(origin.requests() == 0);
+  }
+  SUBCASE("a CA file that cannot be read fails start-up with one line") {
+    TlsOrigin origin((dir / "origin.pem").string(), (dir / "origin.key").string());
+    Proxy p(clock, origin.port());
+    p.config.origin.scheme = "https";
+    p.config.originCaFile = (dir / "missing.pem").string();
+    ProxyServer server(p.config, *p.index, &p.log);
+    const auto s = server.start();
+    CHECK_FALSE(s.isOk());
+    CHECK(s.message().find("missing.pem") != std::string::npos);
+    CHECK(s.message().find('\n') == std::string::npos);
   }
 }
 
