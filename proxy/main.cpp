@@ -57,7 +57,7 @@ int main(int argc, char** argv) {
   // The hot tier sits between the index and the store: hits on recently
   // served bodies never touch RocksDB; erases (eviction, invalidation) pass
   // through it and drop the in-memory copy first.
-  std::unique_ptr<proxy::BodyStore> hot;
+  std::unique_ptr<proxy::HotBodyStore> hot;
   if (config.hotBytes > 0) {
     proxy::HotTierConfig hc;
     hc.budgetBytes = config.hotBytes;
@@ -130,7 +130,7 @@ int main(int argc, char** argv) {
   std::unique_ptr<proxy::AdminServer> admin;
   if (config.admin) {
     auto created = proxy::ProxyAdmin::create(*index.value(), server, &loop, config.origin.hostPort.authority(),
-                                             registry);
+                                             registry, hot.get());
     if (!created) {
       std::fprintf(stderr, "edgecache-proxy: metrics: %s\n", created.message().c_str());
       server.beginDrain();

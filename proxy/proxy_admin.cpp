@@ -23,6 +23,8 @@ struct ProxyAdmin::Handles {
   MirroredCounter originFetches, originErrors, clientErrors, stored, invalidations, refused;
   MirroredCounter bytesFromOrigin, bytesToClients;
   MirroredCounter windows, resizes, switches;
+  MirroredCounter hotHits, hotFills, hotEvictions;
+  Gauge hotBytes, hotObjects;
   Gauge connections, capacity, used, objects, policyId;
   Gauge costRental, costEgress, costResize, egressBytes;
   Gauge pinnedCapacity, pinnedPolicy, proposedCapacity, proposedPolicy;
@@ -52,7 +54,8 @@ nlohmann::json pinJson(const PinState& pin, bool policy) {
 cachelib::Result<std::unique_ptr<ProxyAdmin>> ProxyAdmin::create(CacheIndex& index, const ProxyServer& server,
                                                                  ControlLoop* loop,
                                                                  std::string defaultAuthority,
-                                                                 MetricsRegistry& registry) {
+                                                                 MetricsRegistry& registry,
+                                                                 const HotBodyStore* hot) {
   auto h = std::make_unique<Handles>();
   std::string error;
   auto counterOf = [&](CounterFamily* f, std::initializer_list<std::string_view> labels, MirroredCounter& out) {
@@ -121,17 +124,23 @@ cachelib::Result<std::unique_ptr<ProxyAdmin>> ProxyAdmin::create(CacheIndex& ind
     if (!g) return g.status();
     *out = g.value();
   }
+  plainCounter("edgecache_hot_tier_hits_total", "Hits whose body came from the in-memory hot tier.", h->hotHits);
+  plainCounter("edgecache_hot_tier_fills_total", "Bodies copied into the hot tier.", h->hotFills);
+  plainCounter("edgecache_hot_tier_evictions_total", "Bodies dropped from the hot tier for space.", h->hotEvictions);
+  gauge("edgecache_hot_tier_bytes", "Body bytes held in the hot tier.", h->hotBytes);
+  gauge("edgecache_hot_tier_objects", "Bodies held in the hot tier.", h->hotObjects);
   gauge("edgecache_controller_proposed_capacity_bytes",
         "The controller's latest capacity decision (applied unless pinned).", h->proposedCapacity);
   gauge("edgecache_controller_proposed_policy_id",
         "The controller's latest policy decision, registry id (applied unless pinned).", h->proposedPolicy);
   if (!error.empty()) return cachelib::Result<std::unique_ptr<ProxyAdmin>>::error(error);
-  return std::make_unique<ProxyAdmin>(index, server, loop, std::move(defaultAuthority), registry, std::move(h));
+  return std::make_unique<ProxyAdmin>(index, server, loop, std::move(defaultAuthority), registry, std::move(h), hot);
 }
 
 ProxyAdmin::ProxyAdmin(CacheIndex& index, const ProxyServer& server, ControlLoop* loop,
-                       std::string defaultAuthority, MetricsRegistry& registry, std::unique_ptr<Handles> handles)
-    : index_(index), server_(server), loop_(loop), defaultAuthority_(std::move(defaultAuthority)),
+                       std::string defaultAuthority, MetricsRegistry& registry, std::unique_ptr<Handles> handles,
+                       const HotBodyStore* hot)
+    : index_(index), server_(server), loop_(loop), hot_(hot), defaultAuthority_(std::move(defaultAuthority)),
       registry_(registry), handles_(std::move(handles)) {}
 
 ProxyAdmin::~ProxyAdmin() = default;
@@ -179,6 +188,13 @@ std::string ProxyAdmin::statusJson() {
     j["overrides"] = {{"capacity", pinJson(st.capacityPin, false)}, {"policy", pinJson(st.policyPin, true)}};
   } else {
     j["overrides"] = {{"capacity", nullptr}, {"policy", nullptr}};
+  }
+  if (hot_) {
+    const auto hs = hot_->stats();
+    j["hotTier"] = {{"hits", hs.hits}, {"fills", hs.fills}, {"evictions", hs.evictions}, {"bytes", hs.bytes},
+                    {"objects", hs.objects}};
+  } else {
+    j["hotTier"] = nullptr;
   }
   return j.dump();
 }
@@ -233,6 +249,14 @@ void ProxyAdmin::syncMetrics() {
   h.used.set(double(snap.usedBytes));
   h.objects.set(double(snap.objects));
   h.policyId.set(double(snap.policy));
+  if (hot_) {
+    const auto hs = hot_->stats();
+    h.hotHits.sync(double(hs.hits));
+    h.hotFills.sync(double(hs.fills));
+    h.hotEvictions.sync(double(hs.evictions));
+    h.hotBytes.set(double(hs.bytes));
+    h.hotObjects.set(double(hs.objects));
+  }
   if (loop_) {
     const auto st = loop_->status();
     h.windows.sync(double(st.windows));

@@ -23,6 +23,7 @@
 #include "proxy/admin_server.h"
 #include "proxy/cache_index.h"
 #include "proxy/control_loop.h"
+#include "proxy/hot_body_store.h"
 #include "proxy/metrics.h"
 #include "proxy/proxy_server.h"
 
@@ -30,11 +31,13 @@ namespace edgecache::proxy {
 
 class ProxyAdmin final : public AdminHooks {
  public:
-  // All references must outlive this object; `loop` may be null.
+  // All references must outlive this object; `loop` and `hot` (the hot tier,
+  // when the proxy runs one) may be null.
   // Registers the metric families (fails only on a registry conflict).
   static cachelib::Result<std::unique_ptr<ProxyAdmin>> create(CacheIndex& index, const ProxyServer& server,
                                                               ControlLoop* loop, std::string defaultAuthority,
-                                                              MetricsRegistry& registry);
+                                                              MetricsRegistry& registry,
+                                                              const HotBodyStore* hot = nullptr);
 
   std::string statusJson() override;
   cachelib::Status setCapacity(std::uint64_t capacityBytes, std::chrono::seconds hold) override;
@@ -46,7 +49,7 @@ class ProxyAdmin final : public AdminHooks {
 
   struct Handles;  // metric handles (defined in the .cpp)
   ProxyAdmin(CacheIndex& index, const ProxyServer& server, ControlLoop* loop, std::string defaultAuthority,
-             MetricsRegistry& registry, std::unique_ptr<Handles> handles);
+             MetricsRegistry& registry, std::unique_ptr<Handles> handles, const HotBodyStore* hot);
   ~ProxyAdmin() override;
 
  private:
@@ -55,6 +58,7 @@ class ProxyAdmin final : public AdminHooks {
   CacheIndex& index_;
   const ProxyServer& server_;
   ControlLoop* loop_;
+  const HotBodyStore* hot_;
   std::string defaultAuthority_;
   MetricsRegistry& registry_;
   std::unique_ptr<Handles> handles_;

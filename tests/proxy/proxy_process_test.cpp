@@ -475,6 +475,37 @@ TEST_CASE("admin overrides pin capacity and policy across controller windows unt
   fs::remove_all(dir, ec);
 }
 
+TEST_CASE("the hot tier serves repeat hits from memory and shows in /status and /metrics") {
+  const auto dir = edgecache::testing::tempDir("proxy-process-hot");
+  TestOrigin origin;
+  auto proxy = startProxy(origin.port(), dir / "db", dir / "proxy.log", true);
+  auto client = clientFor(proxy.port);
+  const std::string path = "/obj/4242";
+  for (int i = 0; i < 4; ++i) {  // miss (stored), hit (read from RocksDB, fills), 2 hits from memory
+    auto r = client->Get(path);
+    REQUIRE(r);
+    CHECK(r->status == 200);
+    CHECK(r->body == expectedBody(path));
+    CHECK(r->get_header_value("X-Cache") == (i == 0 ? "MISS" : "HIT"));
+  }
+  httplib::Client admin("127.0.0.1", proxy.adminPort);
+  auto st = admin.Get("/status");
+  REQUIRE(st);
+  const auto j = nlohmann::json::parse(st->body);
+  CHECK(j["hotTier"]["fills"] == 1);
+  CHECK(j["hotTier"]["hits"] == 2);
+  CHECK(j["hotTier"]["bytes"] == expectedBody(path).size());
+  auto m = admin.Get("/metrics");
+  REQUIRE(m);
+  CHECK(m->body.find("edgecache_hot_tier_hits_total 2") != std::string::npos);
+  CHECK(m->body.find("edgecache_hot_tier_objects 1") != std::string::npos);
+  CHECK(origin.hitsOf(path) == 1);
+  proxy.process->signal(SIGTERM);
+  CHECK(proxy.process->wait(15s));
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+}
+
 TEST_CASE("SIGKILL at random moments never yields a wrong byte; committed objects survive restarts") {
   const auto dir = edgecache::testing::tempDir("proxy-process-crash");
   const fs::path storeDir = dir / "db";
