@@ -4,6 +4,10 @@
 #
 # Usage: bench/proxy-bench.sh [BUILD_DIR]      (default build/release; markdown on stdout)
 #   env: DURATION=10s  CONNECTIONS=32  THREADS=2   (wrk settings)
+#        ROUNDS=3  (wrk runs per (server, size), interleaved; medians reported)
+#        BASELINE=/path/to/an/older/edgecache-proxy  (optional: also measured,
+#          interleaved, as "edgecache-proxy (baseline)", for A/B of a change)
+#        SKIP_REPLAY=1  (part 1 only)
 #        REPLAY_REQUESTS=20000  REPLAY_SIZE=128MiB  REPLAY_POLICY=lru
 #        WORK=BUILD_DIR/proxy-bench  (configs, logs, stores; wiped at start)
 #
@@ -40,6 +44,8 @@ replay_requests=${REPLAY_REQUESTS:-20000}
 replay_size=${REPLAY_SIZE:-128MiB}
 replay_policy=${REPLAY_POLICY:-lru}
 work=${WORK:-$build/proxy-bench}
+rounds=${ROUNDS:-3}
+baseline=${BASELINE:-}
 
 for tool in nginx wrk curl python3; do
   command -v "$tool" >/dev/null || { echo "proxy-bench: $tool not found" >&2; exit 1; }
@@ -69,14 +75,14 @@ wait_http() {  # url: up to 10 s
   echo "proxy-bench: $1 did not come up" >&2
   exit 1
 }
-# edgecache-proxy on a free port; prints the port. args: store capacity policy log
+# edgecache-proxy on a free port, which it leaves in $started_port. Not
+# called in $(...): the pid must reach this shell's `pids` for the EXIT trap.
+# args: store capacity policy log [binary]
 start_proxy() {
-  local port
-  port=$(free_port)
-  "$proxy_bin" --listen "127.0.0.1:$port" --origin "http://127.0.0.1:$origin_port" --store "$1" \
+  started_port=$(free_port)
+  "${5:-$proxy_bin}" --listen "127.0.0.1:$started_port" --origin "http://127.0.0.1:$origin_port" --store "$1" \
     --capacity "$2" --policy "$3" --admin off >"$4" 2>&1 &
   pids+=($!)
-  echo "$port"
 }
 
 # ------------------------------------------------------------ part 1: hits
@@ -137,12 +143,22 @@ pids+=($!)
 nginx -p "$work" -c "$work/nginx-cache.conf" -e "$work/logs/nginx-cache-error.log" &
 pids+=($!)
 wait_http "http://127.0.0.1:$origin_port/1k.bin"
-proxy_port=$(start_proxy "$work/edgecache-store" 1GiB lru "$work/logs/edgecache-proxy.log")
+start_proxy "$work/edgecache-store" 1GiB lru "$work/logs/edgecache-proxy.log"
+proxy_port=$started_port
 wait_http "http://127.0.0.1:$proxy_port/1k.bin"
 wait_http "http://127.0.0.1:$nginx_port/1k.bin"
+servers=(edgecache-proxy nginx)
+declare -A port_of=([edgecache-proxy]=$proxy_port [nginx]=$nginx_port)
+if [ -n "$baseline" ]; then
+  start_proxy "$work/baseline-store" 1GiB lru "$work/logs/baseline-proxy.log" "$baseline"
+  base_port=$started_port
+  wait_http "http://127.0.0.1:$base_port/1k.bin"
+  servers=(edgecache-proxy "edgecache-proxy (baseline)" nginx)
+  port_of["edgecache-proxy (baseline)"]=$base_port
+fi
 
-# Warm both caches and insist on hits.
-for port in "$proxy_port" "$nginx_port"; do
+# Warm every cache and insist on hits.
+for port in "${port_of[@]}"; do
   for f in 1k.bin 100k.bin; do
     for _ in 1 2 3; do curl -s -o /dev/null "http://127.0.0.1:$port/$f"; done
     status=$(curl -s -D - -o /dev/null "http://127.0.0.1:$port/$f" | tr -d '\r' | awk -F': ' 'tolower($1)=="x-cache"{print $2}')
@@ -154,30 +170,40 @@ done
 to_ms() {
   awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000; printf "%.2f", n }'
 }
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 rows=()
 for size in 1k 100k; do
-  for which in edgecache-proxy nginx; do
-    port=$proxy_port
-    [ "$which" = nginx ] && port=$nginx_port
-    out=$(wrk -t"$wthreads" -c"$conns" -d"$duration" --latency "http://127.0.0.1:$port/$size.bin")
-    echo "$out" >"$work/logs/wrk-$which-$size.txt"
-    rps=$(echo "$out" | awk '/^Requests\/sec:/ {printf "%.0f", $2}')
-    p50=$(to_ms "$(echo "$out" | awk '$1=="50%" {print $2}')")
-    p90=$(to_ms "$(echo "$out" | awk '$1=="90%" {print $2}')")
-    p99=$(to_ms "$(echo "$out" | awk '$1=="99%" {print $2}')")
-    errs=$(echo "$out" | awk '/Non-2xx|Socket errors/ {print}' | tr '\n' ' ')
-    rows+=("| $which | ${size/k/ KiB} | $rps | $p50 | $p90 | $p99 | ${errs:-none} |")
+  declare -A rps_runs=() p50_runs=() p90_runs=() p99_runs=() err_runs=()
+  # Rounds interleave the servers (A B C A B C ...) so that the VM's slow
+  # phases hit every server alike; the table reports per-server medians.
+  for round in $(seq "$rounds"); do
+    for which in "${servers[@]}"; do
+      port=${port_of[$which]}
+      out=$(wrk -t"$wthreads" -c"$conns" -d"$duration" --latency "http://127.0.0.1:$port/$size.bin")
+      echo "$out" >"$work/logs/wrk-${which// /_}-$size-$round.txt"
+      rps_runs[$which]+="$(echo "$out" | awk '/^Requests\/sec:/ {printf "%.0f", $2}') "
+      p50_runs[$which]+="$(to_ms "$(echo "$out" | awk '$1=="50%" {print $2}')") "
+      p90_runs[$which]+="$(to_ms "$(echo "$out" | awk '$1=="90%" {print $2}')") "
+      p99_runs[$which]+="$(to_ms "$(echo "$out" | awk '$1=="99%" {print $2}')") "
+      err_runs[$which]+="$(echo "$out" | awk '/Non-2xx|Socket errors/ {print}' | tr '\n' ' ')"
+    done
   done
+  for which in "${servers[@]}"; do
+    med() { echo "$1" | tr ' ' '\n' | grep -v '^$' | median; }
+    rows+=("| $which | ${size/k/ KiB} | $(med "${rps_runs[$which]}") | $(med "${p50_runs[$which]}") | $(med "${p90_runs[$which]}") | $(med "${p99_runs[$which]}") | ${rps_runs[$which]% } | ${err_runs[$which]:-none} |")
+  done
+  unset rps_runs p50_runs p90_runs p99_runs err_runs
 done
 
-echo "### Cache hits: wrk -t$wthreads -c$conns -d$duration --latency (loopback, same 2 cores)"
+echo "### Cache hits: wrk -t$wthreads -c$conns -d$duration --latency, $rounds interleaved rounds (loopback, same 2 cores)"
 echo
-echo "| proxy | object | requests/s | p50 ms | p90 ms | p99 ms | errors |"
-echo "|---|---|---:|---:|---:|---:|---|"
+echo "| server | object | requests/s (median) | p50 ms | p90 ms | p99 ms | requests/s per round | errors |"
+echo "|---|---|---:|---:|---:|---:|---|---|"
 printf '%s\n' "${rows[@]}"
 echo
-echo "edgecache-proxy: 2 I/O threads (default), RocksDB store; nginx: 2 workers, proxy_cache on disk (page cache), upstream keepalive."
+echo "edgecache-proxy: 2 I/O threads (default), RocksDB store, default hot tier; nginx: 2 workers, proxy_cache on disk (page cache), upstream keepalive."
 echo
+[ -n "${SKIP_REPLAY:-}" ] && exit 0
 
 # ----------------------------------------------------- part 2: trace replay
 cat >"$work/size_origin.py" <<'EOF'
@@ -226,7 +252,8 @@ origin_port=$(free_port)
 python3 "$work/size_origin.py" "$origin_port" &
 pids+=($!)
 wait_http "http://127.0.0.1:$origin_port/obj/0?size=1"
-replay_proxy=$(start_proxy "$work/replay-store" "$replay_size" "$replay_policy" "$work/logs/replay-proxy.log")
+start_proxy "$work/replay-store" "$replay_size" "$replay_policy" "$work/logs/replay-proxy.log"
+replay_proxy=$started_port
 # Wait for the log line rather than probing (a probe would be one extra cached object).
 for _ in $(seq 200); do grep -q 'listening on' "$work/logs/replay-proxy.log" && break; sleep 0.1; done
 grep -q 'listening on' "$work/logs/replay-proxy.log" || { echo "proxy-bench: replay proxy did not start" >&2; exit 1; }

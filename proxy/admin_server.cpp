@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <exception>
 #include <functional>
+#include <optional>
 #include <thread>
 
 #include <httplib.h>
@@ -63,6 +64,31 @@ void replyError(httplib::Response& res, int status, std::string_view message) {
   res.set_content(jsonError(message) + "\n", kJson);
 }
 
+constexpr long long kMaxHoldSeconds = 30LL * 24 * 3600;
+
+// `?hold=SECONDS`: absent -> 0 (until released); else a whole number in
+// [1, kMaxHoldSeconds]. Returns nullopt (and `error`) otherwise.
+std::optional<std::chrono::seconds> parseHold(const httplib::Request& req, std::string& error) {
+  if (!req.has_param("hold")) return std::chrono::seconds{0};
+  const std::string text = req.get_param_value("hold");
+  long long v = 0;
+  bool ok = !text.empty() && text.size() <= 8;
+  for (char c : text) {
+    if (c < '0' || c > '9') {
+      ok = false;
+      break;
+    }
+    v = v * 10 + (c - '0');
+  }
+  if (!ok || v < 1 || v > kMaxHoldSeconds) {
+    error = "hold: expected whole seconds in 1.." + std::to_string(kMaxHoldSeconds) + ", got '" + text + "'";
+    return std::nullopt;
+  }
+  return std::chrono::seconds{v};
+}
+
+std::string holdJson(std::chrono::seconds hold) { return hold.count() > 0 ? std::to_string(hold.count()) : "null"; }
+
 }  // namespace
 
 std::string jsonError(std::string_view message) {
@@ -103,8 +129,13 @@ struct AdminServer::Impl {
       if (text.empty()) return replyError(res, 400, "capacity: empty body (expected bytes, e.g. 536870912 or 512MiB)");
       auto bytes = cachelib::parseByteSize(text);
       if (!bytes) return replyError(res, 400, "capacity: " + bytes.message());
-      if (auto s = hooks.setCapacity(bytes.value()); !s) return replyError(res, 400, "capacity: " + s.message());
-      res.set_content("{\"ok\":true,\"capacityBytes\":" + std::to_string(bytes.value()) + "}\n", kJson);
+      std::string error;
+      const auto hold = parseHold(req, error);
+      if (!hold) return replyError(res, 400, "capacity: " + error);
+      if (auto s = hooks.setCapacity(bytes.value(), *hold); !s) return replyError(res, 400, "capacity: " + s.message());
+      res.set_content("{\"ok\":true,\"capacityBytes\":" + std::to_string(bytes.value()) +
+                          ",\"holdSeconds\":" + holdJson(*hold) + "}\n",
+                      kJson);
     });
   }
 
@@ -116,9 +147,20 @@ struct AdminServer::Impl {
       const auto* info = cachelib::findPolicy(name);
       if (!info) return replyError(res, 400, "policy: unknown policy '" + name + "' (known: " + cachelib::policyNames(false) + ")");
       if (info->offline) return replyError(res, 400, "policy: '" + name + "' is an offline bound, not a live policy");
-      if (auto s = hooks.setPolicy(info->id); !s) return replyError(res, 400, "policy: " + s.message());
-      res.set_content("{\"ok\":true,\"policy\":" + jsonString(info->name) + ",\"id\":" + std::to_string(info->id) + "}\n",
+      std::string error;
+      const auto hold = parseHold(req, error);
+      if (!hold) return replyError(res, 400, "policy: " + error);
+      if (auto s = hooks.setPolicy(info->id, *hold); !s) return replyError(res, 400, "policy: " + s.message());
+      res.set_content("{\"ok\":true,\"policy\":" + jsonString(info->name) + ",\"id\":" + std::to_string(info->id) +
+                          ",\"holdSeconds\":" + holdJson(*hold) + "}\n",
                       kJson);
+    });
+  }
+
+  void handleRelease(httplib::Response& res, bool capacity) {
+    guarded(res, [&] {
+      const bool released = capacity ? hooks.releaseCapacity() : hooks.releasePolicy();
+      res.set_content(std::string("{\"ok\":true,\"released\":") + (released ? "true" : "false") + "}\n", kJson);
     });
   }
 
@@ -137,15 +179,17 @@ struct AdminServer::Impl {
   }
 
   // Known path, other method: 405 with Allow, rather than httplib's 404.
+  // `allow` is the comma-separated list of the methods the path serves.
   void methodNotAllowed(const std::string& path, const std::string& allow) {
     auto reply = [allow](const httplib::Request& req, httplib::Response& res) {
       res.set_header("Allow", allow);
       replyError(res, 405, "method " + req.method + " not allowed (allowed: " + allow + ")");
     };
-    if (allow != "GET") server.Get(path, reply);
-    if (allow != "PUT") server.Put(path, reply);
-    if (allow != "POST") server.Post(path, reply);
-    server.Delete(path, reply);
+    auto allowed = [&](std::string_view m) { return allow.find(m) != std::string::npos; };
+    if (!allowed("GET")) server.Get(path, reply);
+    if (!allowed("PUT")) server.Put(path, reply);
+    if (!allowed("POST")) server.Post(path, reply);
+    if (!allowed("DELETE")) server.Delete(path, reply);
     server.Patch(path, reply);
   }
 
@@ -180,11 +224,13 @@ struct AdminServer::Impl {
     server.Get("/status", [this](const httplib::Request&, httplib::Response& res) { handleStatus(res); });
     server.Put("/capacity", [this](const httplib::Request& req, httplib::Response& res) { handleCapacity(req, res); });
     server.Put("/policy", [this](const httplib::Request& req, httplib::Response& res) { handlePolicy(req, res); });
+    server.Delete("/capacity", [this](const httplib::Request&, httplib::Response& res) { handleRelease(res, true); });
+    server.Delete("/policy", [this](const httplib::Request&, httplib::Response& res) { handleRelease(res, false); });
     server.Post("/purge", [this](const httplib::Request& req, httplib::Response& res) { handlePurge(req, res); });
     server.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) { handleMetrics(res); });
     methodNotAllowed("/status", "GET");
-    methodNotAllowed("/capacity", "PUT");
-    methodNotAllowed("/policy", "PUT");
+    methodNotAllowed("/capacity", "PUT, DELETE");
+    methodNotAllowed("/policy", "PUT, DELETE");
     methodNotAllowed("/purge", "POST");
     methodNotAllowed("/metrics", "GET");
 

@@ -6,10 +6,20 @@
 // Endpoints (with a bearer token configured, every one needs
 // "Authorization: Bearer <token>", else 401):
 //   GET  /status          200, hooks.statusJson() as application/json
-//   PUT  /capacity        body "536870912" or "512MiB" (cachelib parseByteSize);
-//                         200 {"ok":true,"capacityBytes":N}
-//   PUT  /policy          body = registry policy name (online policies only);
-//                         200 {"ok":true,"policy":"<name>","id":N}
+//   PUT  /capacity[?hold=SECONDS]
+//                         body "536870912" or "512MiB" (cachelib parseByteSize);
+//                         a manual override: applied at once and pinned (the
+//                         controller keeps running but no longer changes the
+//                         capacity) until DELETE /capacity, or for SECONDS
+//                         (1..2592000) when hold is given;
+//                         200 {"ok":true,"capacityBytes":N,"holdSeconds":S|null}
+//   DELETE /capacity      ends the override; the controller's latest decision
+//                         applies at once. 200 {"ok":true,"released":true|false}
+//   PUT  /policy[?hold=SECONDS]
+//                         body = registry policy name (online policies only),
+//                         pinned like /capacity;
+//                         200 {"ok":true,"policy":"<name>","id":N,"holdSeconds":S|null}
+//   DELETE /policy        like DELETE /capacity.
 //   POST /purge?url=U     200 {"ok":true,"purged":N}
 //   GET  /metrics         200, hooks.metricsText(), text/plain; version=0.0.4
 // Errors: unparsable input or a hook returning an error -> 400; missing or
@@ -40,11 +50,16 @@ class AdminHooks {
   virtual ~AdminHooks() = default;
   // A JSON object describing the proxy (capacity, used bytes, policy, ...).
   virtual std::string statusJson() = 0;
-  // Resizes the cache; an error (e.g. below a minimum) is reported as 400.
-  virtual cachelib::Status setCapacity(std::uint64_t capacityBytes) = 0;
+  // Resizes the cache and pins the capacity against the controller for
+  // `hold` (zero: until releaseCapacity). An error (e.g. below a minimum) is
+  // reported as 400.
+  virtual cachelib::Status setCapacity(std::uint64_t capacityBytes, std::chrono::seconds hold) = 0;
   // Switches the replacement policy (already checked to be a registered
-  // online policy).
-  virtual cachelib::Status setPolicy(cachelib::PolicyId policy) = 0;
+  // online policy) and pins it like setCapacity.
+  virtual cachelib::Status setPolicy(cachelib::PolicyId policy, std::chrono::seconds hold) = 0;
+  // End a pin; the result says whether one was in force.
+  virtual bool releaseCapacity() = 0;
+  virtual bool releasePolicy() = 0;
   // Removes every cached variant of `url`; returns how many objects went.
   virtual cachelib::Result<std::uint64_t> purge(std::string_view url) = 0;
   // The metrics in Prometheus text format 0.0.4.

@@ -57,6 +57,10 @@ class BodyStore {
     // Copies up to out.size() bytes starting at `offsetBytes`; returns how
     // many (0 only at or past the end). Errors on corruption / I/O.
     virtual Result<std::size_t> read(std::uint64_t offsetBytes, std::span<char> out) = 0;
+    // The whole body as one contiguous, immutable buffer when the
+    // implementation holds it in memory (valid while this Reader lives), so
+    // a hit can be written without copying; null otherwise.
+    virtual const std::string* contiguous() const noexcept { return nullptr; }
   };
 
   virtual ~BodyStore() = default;

@@ -39,23 +39,102 @@ ControlLoop::ControlLoop(CacheIndex& index, AccessLog& log, std::unique_ptr<cach
 ControlLoop::~ControlLoop() { stop(); }
 
 void ControlLoop::apply(const cachelib::Decision& d) {
-  const auto snap = index_.snapshot();
+  std::lock_guard applyLock(applyMutex_);
   const std::uint64_t capacity = std::clamp(d.capacityBytes, context_.floorBytes, context_.ceilingBytes);
+  bool capacityPinned = false, policyPinned = false;
+  {
+    std::lock_guard lock(mutex_);
+    status_.proposed = cachelib::Decision{capacity, d.policy};
+    capacityPinned = status_.capacityPin.active;
+    policyPinned = status_.policyPin.active;
+  }
+  const auto snap = index_.snapshot();
   bool resized = false, switched = false;
-  if (capacity != snap.capacityBytes) {
+  if (!capacityPinned && capacity != snap.capacityBytes) {
     index_.resize(capacity);
     resized = true;
   }
-  if (d.policy != snap.policy && cachelib::findPolicy(d.policy) != nullptr) {
+  if (!policyPinned && d.policy != snap.policy && cachelib::findPolicy(d.policy) != nullptr) {
     switched = index_.setPolicy(d.policy).isOk();
   }
+  const auto after = index_.snapshot();
   std::lock_guard lock(mutex_);
   if (resized) {
     meter_.addResize();
     ++status_.resizes;
   }
   if (switched) ++status_.policySwitches;
-  status_.lastDecision = cachelib::Decision{index_.snapshot().capacityBytes, index_.snapshot().policy};
+  status_.lastDecision = cachelib::Decision{after.capacityBytes, after.policy};
+}
+
+cachelib::Status ControlLoop::pinCapacity(std::uint64_t capacityBytes, std::chrono::seconds hold) {
+  if (capacityBytes == 0) return cachelib::Status::error("capacity must be positive");
+  if (hold.count() < 0) return cachelib::Status::error("hold must not be negative");
+  std::lock_guard applyLock(applyMutex_);
+  const bool changed = index_.snapshot().capacityBytes != capacityBytes;
+  index_.resize(capacityBytes);
+  std::lock_guard lock(mutex_);
+  status_.capacityPin = PinState{true, capacityBytes, std::nullopt};
+  if (hold.count() > 0) status_.capacityPin.until = std::chrono::steady_clock::now() + hold;
+  status_.lastDecision.capacityBytes = capacityBytes;
+  if (changed) meter_.addResize();
+  return cachelib::Status::ok();
+}
+
+cachelib::Status ControlLoop::pinPolicy(cachelib::PolicyId policy, std::chrono::seconds hold) {
+  const auto* info = cachelib::findPolicy(policy);
+  if (info == nullptr || info->offline) return cachelib::Status::error("not a live policy id: " + std::to_string(policy));
+  if (hold.count() < 0) return cachelib::Status::error("hold must not be negative");
+  std::lock_guard applyLock(applyMutex_);
+  if (auto s = index_.setPolicy(policy); !s) return s;
+  std::lock_guard lock(mutex_);
+  status_.policyPin = PinState{true, policy, std::nullopt};
+  if (hold.count() > 0) status_.policyPin.until = std::chrono::steady_clock::now() + hold;
+  status_.lastDecision.policy = policy;
+  return cachelib::Status::ok();
+}
+
+bool ControlLoop::releaseCapacity() { return release(true); }
+bool ControlLoop::releasePolicy() { return release(false); }
+
+// Hands the dimension back to the controller: its latest proposal applies
+// now rather than at the next window, so "release" visibly undoes the pin.
+bool ControlLoop::release(bool capacity) {
+  std::lock_guard applyLock(applyMutex_);
+  cachelib::Decision proposed;
+  {
+    std::lock_guard lock(mutex_);
+    PinState& pin = capacity ? status_.capacityPin : status_.policyPin;
+    if (!pin.active) return false;
+    pin = PinState{};
+    proposed = status_.proposed;
+  }
+  const auto snap = index_.snapshot();
+  bool resized = false;
+  if (capacity && proposed.capacityBytes != 0 && proposed.capacityBytes != snap.capacityBytes) {
+    index_.resize(proposed.capacityBytes);
+    resized = true;
+  }
+  if (!capacity && proposed.policy != snap.policy && cachelib::findPolicy(proposed.policy) != nullptr) {
+    (void)index_.setPolicy(proposed.policy);
+  }
+  const auto after = index_.snapshot();
+  std::lock_guard lock(mutex_);
+  if (resized) meter_.addResize();
+  status_.lastDecision = cachelib::Decision{after.capacityBytes, after.policy};
+  return true;
+}
+
+void ControlLoop::releaseExpired() {
+  const auto now = std::chrono::steady_clock::now();
+  bool capacity = false, policy = false;
+  {
+    std::lock_guard lock(mutex_);
+    capacity = status_.capacityPin.active && status_.capacityPin.until && *status_.capacityPin.until <= now;
+    policy = status_.policyPin.active && status_.policyPin.until && *status_.policyPin.until <= now;
+  }
+  if (capacity) (void)release(true);
+  if (policy) (void)release(false);
 }
 
 void ControlLoop::start() {
@@ -117,6 +196,7 @@ void ControlLoop::run() {
       wake_.wait_for(lock, std::chrono::milliseconds(50), [this] { return stopping_; });
       if (stopping_) return;
     }
+    releaseExpired();
     log_.drain(batch);
     const auto now = std::chrono::steady_clock::now();
     const double nowSeconds = std::chrono::duration<double>(now - origin_).count();
@@ -160,7 +240,10 @@ void ControlLoop::run() {
       std::lock_guard lock(mutex_);
       ++status_.windows;
     }
-    if (listener_) listener_(features, status().lastDecision);
+    if (listener_) {
+      const ControlStatus st = status();
+      listener_(features, st.lastDecision, st.proposed, st.capacityPin.active, st.policyPin.active);
+    }
   }
 }
 

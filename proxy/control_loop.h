@@ -10,8 +10,18 @@
 // all feature work and decisions. If the loop falls behind, the log is
 // bounded (kMaxPending) and excess records are counted and dropped.
 //
+// Manual overrides (admin API): pinCapacity / pinPolicy apply a value at
+// once and pin that dimension: while pinned, every window still calls the
+// controller, and its proposal is logged, exported (ControlStatus::proposed)
+// and applied to the *other* dimension only. A pin ends by release*() or
+// when its hold expires (checked every tick, 50 ms); the controller's most
+// recent proposal for that dimension is then applied at once.
+//
 // Thread safety: AccessLog is thread safe; ControlLoop's public methods are
-// thread safe (status() takes a mutex the loop holds only briefly).
+// thread safe (status() takes a mutex the loop holds only briefly). Every
+// change the loop or an override makes to the index happens under one
+// mutex (applyMutex_), so a window closing concurrently with a PUT cannot
+// undo the PUT.
 
 #include <atomic>
 #include <condition_variable>
@@ -19,12 +29,14 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "cachelib/controller.h"
 #include "cachelib/cost_model.h"
+#include "cachelib/status.h"
 #include "cachelib/window_features.h"
 #include "proxy/cache_index.h"
 
@@ -60,10 +72,19 @@ struct ControlLoopConfig {
   cachelib::CostPrices prices;
 };
 
+// One pinned dimension. `until` unset: held until released.
+struct PinState {
+  bool active = false;
+  std::uint64_t value = 0;  // capacity bytes, or the policy id
+  std::optional<std::chrono::steady_clock::time_point> until;
+};
+
 struct ControlStatus {
   std::string controller;
   std::int64_t windows = 0;          // windows closed so far
-  cachelib::Decision lastDecision;   // as applied
+  cachelib::Decision lastDecision;   // as applied (overrides included)
+  cachelib::Decision proposed;       // the controller's latest decision, clamped, before overrides
+  PinState capacityPin, policyPin;   // manual overrides in force
   std::uint64_t requests = 0;        // observed since start
   std::uint64_t hits = 0;
   std::uint64_t missBytes = 0;       // egress so far
@@ -76,8 +97,13 @@ struct ControlStatus {
 
 class ControlLoop {
  public:
-  // Called on the loop thread after each decision is applied.
-  using DecisionListener = std::function<void(const cachelib::WindowFeatures&, const cachelib::Decision&)>;
+  // Called on the loop thread after each window's decision: what is now
+  // applied, what the controller proposed (they differ where a dimension is
+  // pinned by an override), and which dimensions are pinned.
+  using DecisionListener = std::function<void(const cachelib::WindowFeatures& features,
+                                              const cachelib::Decision& applied,
+                                              const cachelib::Decision& proposed, bool capacityPinned,
+                                              bool policyPinned)>;
 
   ControlLoop(CacheIndex& index, AccessLog& log, std::unique_ptr<cachelib::Controller> controller,
               ControlLoopConfig config, DecisionListener listener = {});
@@ -90,9 +116,20 @@ class ControlLoop {
   // Forces the current window to close on the next tick (tests, admin).
   void closeWindowSoon() noexcept { forceClose_.store(true); }
 
+  // Manual overrides (see the file comment). `hold` zero: until released.
+  // pinCapacity clamps nothing (the operator may leave [floor, ceiling]);
+  // capacity 0 and unknown/offline policies are errors.
+  cachelib::Status pinCapacity(std::uint64_t capacityBytes, std::chrono::seconds hold = std::chrono::seconds{0});
+  cachelib::Status pinPolicy(cachelib::PolicyId policy, std::chrono::seconds hold = std::chrono::seconds{0});
+  // True when a pin was in force (and is now gone).
+  bool releaseCapacity();
+  bool releasePolicy();
+
  private:
   void run();
   void apply(const cachelib::Decision& d);
+  void releaseExpired();
+  bool release(bool capacity);
   void accountTime();
 
   CacheIndex& index_;
@@ -103,6 +140,7 @@ class ControlLoop {
   cachelib::ControlContext context_;
   std::unique_ptr<cachelib::WindowFeatureTracker> tracker_;
 
+  std::mutex applyMutex_;     // serialises index changes (loop vs overrides); taken before mutex_
   mutable std::mutex mutex_;  // guards status_, meter_, stopping_
   std::condition_variable wake_;
   bool stopping_ = false;

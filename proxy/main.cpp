@@ -12,6 +12,7 @@
 #include "proxy/body_store.h"
 #include "proxy/cache_index.h"
 #include "proxy/control_loop.h"
+#include "proxy/hot_body_store.h"
 #include "proxy/admin_server.h"
 #include "proxy/metrics.h"
 #include "proxy/object_store_body_store.h"
@@ -53,8 +54,17 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "edgecache-proxy: store %s: %s\n", config.storeDir.c_str(), error.c_str());
     return 1;
   }
+  // The hot tier sits between the index and the store: hits on recently
+  // served bodies never touch RocksDB; erases (eviction, invalidation) pass
+  // through it and drop the in-memory copy first.
+  std::unique_ptr<proxy::HotBodyStore> hot;
+  if (config.hotBytes > 0) {
+    proxy::HotTierConfig hc;
+    hc.budgetBytes = config.hotBytes;
+    hot = std::make_unique<proxy::HotBodyStore>(*store, hc);
+  }
   const auto* policy = cachelib::findPolicy(config.policy);  // validated by parseCommandLine
-  auto index = proxy::CacheIndex::create({config.capacityBytes, policy->id}, *store);
+  auto index = proxy::CacheIndex::create({config.capacityBytes, policy->id}, hot ? *hot : *store);
   if (!index) {
     std::fprintf(stderr, "edgecache-proxy: cache: %s\n", index.message().c_str());
     return 1;
@@ -78,14 +88,28 @@ int main(int argc, char** argv) {
   lc.ceilingBytes = config.ceilingBytes;
   lc.prices = config.prices;
   proxy::ControlLoop loop(*index.value(), accessLog, std::move(controller).value(), lc,
-                          [](const cachelib::WindowFeatures& f, const cachelib::Decision& d) {
-                            const auto* p = cachelib::findPolicy(d.policy);
+                          [](const cachelib::WindowFeatures& f, const cachelib::Decision& d,
+                             const cachelib::Decision& proposed, bool capacityPinned, bool policyPinned) {
+                            auto policyName = [](cachelib::PolicyId id) {
+                              const auto* p = cachelib::findPolicy(id);
+                              return p ? std::string(p->name) : std::string("?");
+                            };
+                            // Pinned dimensions: say what the controller would have done.
+                            std::string pinned;
+                            if (capacityPinned) {
+                              pinned += " (capacity pinned by admin; controller proposed " +
+                                        cachelib::formatByteSize(proposed.capacityBytes) + ")";
+                            }
+                            if (policyPinned) {
+                              pinned += " (policy pinned by admin; controller proposed " +
+                                        policyName(proposed.policy) + ")";
+                            }
                             std::fprintf(stderr,
                                          "edgecache-proxy: window %lld: %llu requests, hit ratio %.3f -> capacity %s, "
-                                         "policy %s\n",
+                                         "policy %s%s\n",
                                          static_cast<long long>(f.index), static_cast<unsigned long long>(f.requests),
                                          f.hitRatioObserved(), cachelib::formatByteSize(d.capacityBytes).c_str(),
-                                         p ? std::string(p->name).c_str() : "?");
+                                         policyName(d.policy).c_str(), pinned.c_str());
                           });
   loop.start();
 
@@ -106,7 +130,7 @@ int main(int argc, char** argv) {
   std::unique_ptr<proxy::AdminServer> admin;
   if (config.admin) {
     auto created = proxy::ProxyAdmin::create(*index.value(), server, &loop, config.origin.hostPort.authority(),
-                                             registry);
+                                             registry, hot.get());
     if (!created) {
       std::fprintf(stderr, "edgecache-proxy: metrics: %s\n", created.message().c_str());
       server.beginDrain();

@@ -1,8 +1,14 @@
 #include "proxy/origin_client.h"
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <limits>
 
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -21,9 +27,23 @@ namespace http = beast::http;
 using asio::ip::tcp;
 using boost::system::error_code;
 
+// A plain TCP or a TLS connection to the origin. I/O goes through io(),
+// which hands the operation whichever stream this is.
 struct OriginConnection {
-  explicit OriginConnection(asio::any_io_executor ex) : socket(std::move(ex)) {}
-  tcp::socket socket;
+  OriginConnection(const asio::any_io_executor& ex, asio::ssl::context* tlsContext) {
+    if (tlsContext) {
+      tls.emplace(ex, *tlsContext);
+    } else {
+      plain.emplace(ex);
+    }
+  }
+  tcp::socket& socket() { return tls ? tls->next_layer() : *plain; }
+  template <typename Op>
+  auto io(Op&& op) {
+    return tls ? op(*tls) : op(*plain);
+  }
+  std::optional<tcp::socket> plain;
+  std::optional<asio::ssl::stream<tcp::socket>> tls;
   beast::flat_buffer buffer;
 };
 
@@ -125,12 +145,37 @@ const char* originFailureName(OriginFailure failure) noexcept {
     case OriginFailure::kTimeout: return "timeout";
     case OriginFailure::kReset: return "reset";
     case OriginFailure::kProtocol: return "protocol";
+    case OriginFailure::kTlsFailed: return "tls_failed";
   }
   return "unknown";
 }
 
 OriginPool::OriginPool(OriginPoolConfig config) : config_(std::move(config)) {}
 OriginPool::~OriginPool() = default;
+
+cachelib::Status OriginPool::prepareTls() {
+  if (!config_.tls) return cachelib::Status::ok();
+  auto ctx = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
+  error_code ec;
+  ctx->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                       asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1,
+                   ec);
+  if (config_.caFile.empty()) {
+    ctx->set_default_verify_paths(ec);
+    if (ec) return cachelib::Status::error("origin TLS: cannot load the system CA store: " + ec.message());
+  } else {
+    if (std::FILE* f = std::fopen(config_.caFile.c_str(), "rb")) {
+      std::fclose(f);
+    } else {
+      return cachelib::Status::error("origin CA file " + config_.caFile + ": " + std::strerror(errno));
+    }
+    ctx->load_verify_file(config_.caFile, ec);
+    if (ec) return cachelib::Status::error("origin CA file " + config_.caFile + ": no PEM certificate could be loaded");
+  }
+  ctx->set_verify_mode(asio::ssl::verify_peer, ec);
+  tls_ = std::move(ctx);
+  return cachelib::Status::ok();
+}
 
 std::unique_ptr<OriginConnection> OriginPool::takeIdle() {
   std::lock_guard lock(mutex_);
@@ -219,27 +264,49 @@ asio::awaitable<OriginFailure> OriginExchange::attempt(const OriginRequest& requ
     reused = true;
     connection_->buffer.clear();
   } else {
-    connection_ = std::make_unique<OriginConnection>(ex);
+    if (cfg.tls && pool_.tlsContext() == nullptr) co_return OriginFailure::kTlsFailed;  // prepareTls not called
+    connection_ = std::make_unique<OriginConnection>(ex, pool_.tlsContext());
     pool_.noteConnect();
-    parser_->deadline->arm(connection_->socket, cfg.connectTimeout);
-    co_await connection_->socket.async_connect(cfg.endpoint, asio::redirect_error(asio::use_awaitable, ec));
-    const bool fired = parser_->deadline->disarm();
+    parser_->deadline->arm(connection_->socket(), cfg.connectTimeout);
+    co_await connection_->socket().async_connect(cfg.endpoint, asio::redirect_error(asio::use_awaitable, ec));
+    bool fired = parser_->deadline->disarm();
     if (ec || fired) {
       connection_.reset();
       co_return fired ? OriginFailure::kConnectTimeout : OriginFailure::kConnectFailed;
     }
-    connection_->socket.set_option(tcp::no_delay(true), ec);
+    if (connection_->tls) {
+      auto& tls = *connection_->tls;
+      // SNI, then the chain against the CA store and the certificate's
+      // names against the configured origin host (the handshake is within
+      // the connect timeout).
+      if (!SSL_set_tlsext_host_name(tls.native_handle(), cfg.tlsHost.c_str())) {
+        connection_.reset();
+        co_return OriginFailure::kTlsFailed;
+      }
+      tls.set_verify_callback(asio::ssl::host_name_verification(cfg.tlsHost), ec);
+      parser_->deadline->arm(connection_->socket(), cfg.connectTimeout);
+      co_await tls.async_handshake(asio::ssl::stream_base::client, asio::redirect_error(asio::use_awaitable, ec));
+      fired = parser_->deadline->disarm();
+      if (ec || fired) {
+        connection_.reset();
+        co_return fired ? OriginFailure::kConnectTimeout : OriginFailure::kTlsFailed;
+      }
+    }
+    connection_->socket().set_option(tcp::no_delay(true), ec);
   }
   const std::string wire = serializeRequest(request);
-  parser_->deadline->arm(connection_->socket, cfg.responseTimeout);
-  co_await asio::async_write(connection_->socket, asio::buffer(wire), asio::redirect_error(asio::use_awaitable, ec));
+  parser_->deadline->arm(connection_->socket(), cfg.responseTimeout);
+  co_await connection_->io([&](auto& stream) {
+    return asio::async_write(stream, asio::buffer(wire), asio::redirect_error(asio::use_awaitable, ec));
+  });
   if (ec) {
     const bool fired = parser_->deadline->disarm();
     connection_.reset();
     co_return classify(ec, fired);
   }
-  co_await http::async_read_header(connection_->socket, connection_->buffer, parser_->p,
-                                   asio::redirect_error(asio::use_awaitable, ec));
+  co_await connection_->io([&](auto& stream) {
+    return http::async_read_header(stream, connection_->buffer, parser_->p, asio::redirect_error(asio::use_awaitable, ec));
+  });
   const bool fired = parser_->deadline->disarm();
   anyResponseBytes = parser_->p.got_some();
   if (ec) {
@@ -270,9 +337,10 @@ asio::awaitable<OriginFailure> OriginExchange::readBody(char* out, std::size_t c
   body.data = out;
   body.size = capacity;
   error_code ec;
-  parser_->deadline->arm(connection_->socket, pool_.config().responseTimeout);
-  co_await http::async_read(connection_->socket, connection_->buffer, parser_->p,
-                            asio::redirect_error(asio::use_awaitable, ec));
+  parser_->deadline->arm(connection_->socket(), pool_.config().responseTimeout);
+  co_await connection_->io([&](auto& stream) {
+    return http::async_read(stream, connection_->buffer, parser_->p, asio::redirect_error(asio::use_awaitable, ec));
+  });
   const bool fired = parser_->deadline->disarm();
   if (ec == http::error::need_buffer) ec = {};
   got = capacity - body.size;

@@ -4,6 +4,12 @@
 // data plane (included only by origin_client.cpp and proxy_server.cpp):
 // Asio types appear here, Beast types do not (they stay in the .cpp).
 //
+// HTTPS origins (OriginPoolConfig::tls): each new connection does a TLS
+// handshake (OpenSSL through Asio) with SNI, verifying the origin's
+// certificate chain against caFile (or the system store) and its name
+// against tlsHost; a failed handshake is kTlsFailed (502). Pooled
+// connections keep their TLS session for later requests.
+//
 // Timeouts: connect (-> kConnectTimeout, a 504), response head and every
 // body read (-> kTimeout, a 504). Refused/reset/garbage -> 502. A timeout
 // cancels the socket; nothing ever waits longer than the configured time.
@@ -27,7 +33,12 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
+#include "cachelib/status.h"
 #include "proxy/http_headers.h"
+
+namespace boost::asio::ssl {
+class context;
+}
 
 namespace edgecache::proxy {
 
@@ -38,6 +49,7 @@ enum class OriginFailure {
   kTimeout,         // response head or body read too slow -> 504
   kReset,           // connection closed or reset mid-exchange -> 502
   kProtocol,        // unparseable response -> 502
+  kTlsFailed,       // TLS handshake or certificate verification failed -> 502
 };
 
 // 502 or 504 for a failure (kNone -> 0).
@@ -50,6 +62,9 @@ struct OriginPoolConfig {
   std::chrono::milliseconds responseTimeout{15'000};
   std::size_t maxIdle = 64;
   std::uint32_t maxResponseHeaderBytes = 64 * 1024;
+  bool tls = false;     // https origin
+  std::string tlsHost;  // SNI and the name (or IP) the certificate must match
+  std::string caFile;   // PEM file of trusted CAs; empty = the system's default store
 };
 
 struct OriginConnection;  // defined in origin_client.cpp
@@ -58,6 +73,11 @@ class OriginPool {
  public:
   explicit OriginPool(OriginPoolConfig config);
   ~OriginPool();
+  // For a tls config: builds the TLS client context (loads caFile). Call
+  // once before use; the error names the file ("origin CA file X: ...").
+  cachelib::Status prepareTls();
+  // The TLS context, or null for a plain-http origin.
+  boost::asio::ssl::context* tlsContext() const noexcept { return tls_.get(); }
   const OriginPoolConfig& config() const noexcept { return config_; }
   // An idle pooled connection, or null.
   std::unique_ptr<OriginConnection> takeIdle();
@@ -71,6 +91,7 @@ class OriginPool {
 
  private:
   OriginPoolConfig config_;
+  std::unique_ptr<boost::asio::ssl::context> tls_;
   mutable std::mutex mutex_;
   std::vector<std::unique_ptr<OriginConnection>> idle_;
   std::uint64_t connects_ = 0;

@@ -23,14 +23,39 @@ struct ProxyAdmin::Handles {
   MirroredCounter originFetches, originErrors, clientErrors, stored, invalidations, refused;
   MirroredCounter bytesFromOrigin, bytesToClients;
   MirroredCounter windows, resizes, switches;
+  MirroredCounter hotHits, hotFills, hotEvictions;
+  Gauge hotBytes, hotObjects;
   Gauge connections, capacity, used, objects, policyId;
   Gauge costRental, costEgress, costResize, egressBytes;
+  Gauge pinnedCapacity, pinnedPolicy, proposedCapacity, proposedPolicy;
 };
 
+namespace {
+nlohmann::json pinJson(const PinState& pin, bool policy) {
+  if (!pin.active) return nullptr;
+  nlohmann::json j;
+  if (policy) {
+    const auto* info = cachelib::findPolicy(static_cast<cachelib::PolicyId>(pin.value));
+    j["policy"] = info ? std::string(info->name) : std::string("?");
+    j["policyId"] = pin.value;
+  } else {
+    j["capacityBytes"] = pin.value;
+  }
+  if (pin.until) {
+    const auto left = std::chrono::duration<double>(*pin.until - std::chrono::steady_clock::now()).count();
+    j["holdSecondsLeft"] = std::max(0.0, left);
+  } else {
+    j["holdSecondsLeft"] = nullptr;  // until DELETE
+  }
+  return j;
+}
+}  // namespace
+
 cachelib::Result<std::unique_ptr<ProxyAdmin>> ProxyAdmin::create(CacheIndex& index, const ProxyServer& server,
-                                                                 const ControlLoop* loop,
+                                                                 ControlLoop* loop,
                                                                  std::string defaultAuthority,
-                                                                 MetricsRegistry& registry) {
+                                                                 MetricsRegistry& registry,
+                                                                 const HotBodyStore* hot) {
   auto h = std::make_unique<Handles>();
   std::string error;
   auto counterOf = [&](CounterFamily* f, std::initializer_list<std::string_view> labels, MirroredCounter& out) {
@@ -89,13 +114,33 @@ cachelib::Result<std::unique_ptr<ProxyAdmin>> ProxyAdmin::create(CacheIndex& ind
   gauge("edgecache_cost_egress_dollars", "Origin egress since start (missed bytes).", h->costEgress);
   gauge("edgecache_cost_resize_dollars", "Resize fees since start.", h->costResize);
   gauge("edgecache_egress_bytes", "Missed bytes since start (control loop view).", h->egressBytes);
+  auto pinned = registry.gaugeFamily("edgecache_override_pinned",
+                                     "1 while a manual admin override pins the dimension against the controller.",
+                                     {"dimension"});
+  if (!pinned) return pinned.status();
+  for (auto [label, out] : {std::pair<std::string_view, Gauge*>{"capacity", &h->pinnedCapacity},
+                            std::pair<std::string_view, Gauge*>{"policy", &h->pinnedPolicy}}) {
+    auto g = pinned.value()->withLabels({label});
+    if (!g) return g.status();
+    *out = g.value();
+  }
+  plainCounter("edgecache_hot_tier_hits_total", "Hits whose body came from the in-memory hot tier.", h->hotHits);
+  plainCounter("edgecache_hot_tier_fills_total", "Bodies copied into the hot tier.", h->hotFills);
+  plainCounter("edgecache_hot_tier_evictions_total", "Bodies dropped from the hot tier for space.", h->hotEvictions);
+  gauge("edgecache_hot_tier_bytes", "Body bytes held in the hot tier.", h->hotBytes);
+  gauge("edgecache_hot_tier_objects", "Bodies held in the hot tier.", h->hotObjects);
+  gauge("edgecache_controller_proposed_capacity_bytes",
+        "The controller's latest capacity decision (applied unless pinned).", h->proposedCapacity);
+  gauge("edgecache_controller_proposed_policy_id",
+        "The controller's latest policy decision, registry id (applied unless pinned).", h->proposedPolicy);
   if (!error.empty()) return cachelib::Result<std::unique_ptr<ProxyAdmin>>::error(error);
-  return std::make_unique<ProxyAdmin>(index, server, loop, std::move(defaultAuthority), registry, std::move(h));
+  return std::make_unique<ProxyAdmin>(index, server, loop, std::move(defaultAuthority), registry, std::move(h), hot);
 }
 
-ProxyAdmin::ProxyAdmin(CacheIndex& index, const ProxyServer& server, const ControlLoop* loop,
-                       std::string defaultAuthority, MetricsRegistry& registry, std::unique_ptr<Handles> handles)
-    : index_(index), server_(server), loop_(loop), defaultAuthority_(std::move(defaultAuthority)),
+ProxyAdmin::ProxyAdmin(CacheIndex& index, const ProxyServer& server, ControlLoop* loop,
+                       std::string defaultAuthority, MetricsRegistry& registry, std::unique_ptr<Handles> handles,
+                       const HotBodyStore* hot)
+    : index_(index), server_(server), loop_(loop), hot_(hot), defaultAuthority_(std::move(defaultAuthority)),
       registry_(registry), handles_(std::move(handles)) {}
 
 ProxyAdmin::~ProxyAdmin() = default;
@@ -136,17 +181,38 @@ std::string ProxyAdmin::statusJson() {
                     {"droppedRecords", st.droppedRecords},
                     {"cost", {{"rental", st.cost.rental}, {"egress", st.cost.egress}, {"resize", st.cost.resize},
                               {"total", st.cost.total()}}}};
+    const auto* proposedPolicy = cachelib::findPolicy(st.proposed.policy);
+    j["control"]["proposed"] = {{"capacityBytes", st.proposed.capacityBytes},
+                                {"policy", proposedPolicy ? std::string(proposedPolicy->name) : std::string("?")},
+                                {"policyId", st.proposed.policy}};
+    j["overrides"] = {{"capacity", pinJson(st.capacityPin, false)}, {"policy", pinJson(st.policyPin, true)}};
+  } else {
+    j["overrides"] = {{"capacity", nullptr}, {"policy", nullptr}};
+  }
+  if (hot_) {
+    const auto hs = hot_->stats();
+    j["hotTier"] = {{"hits", hs.hits}, {"fills", hs.fills}, {"evictions", hs.evictions}, {"bytes", hs.bytes},
+                    {"objects", hs.objects}};
+  } else {
+    j["hotTier"] = nullptr;
   }
   return j.dump();
 }
 
-cachelib::Status ProxyAdmin::setCapacity(std::uint64_t capacityBytes) {
+cachelib::Status ProxyAdmin::setCapacity(std::uint64_t capacityBytes, std::chrono::seconds hold) {
   if (capacityBytes == 0) return cachelib::Status::error("capacity must be positive");
+  if (loop_) return loop_->pinCapacity(capacityBytes, hold);
   index_.resize(capacityBytes);
   return cachelib::Status::ok();
 }
 
-cachelib::Status ProxyAdmin::setPolicy(cachelib::PolicyId policy) { return index_.setPolicy(policy); }
+cachelib::Status ProxyAdmin::setPolicy(cachelib::PolicyId policy, std::chrono::seconds hold) {
+  if (loop_) return loop_->pinPolicy(policy, hold);
+  return index_.setPolicy(policy);
+}
+
+bool ProxyAdmin::releaseCapacity() { return loop_ != nullptr && loop_->releaseCapacity(); }
+bool ProxyAdmin::releasePolicy() { return loop_ != nullptr && loop_->releasePolicy(); }
 
 cachelib::Result<std::uint64_t> ProxyAdmin::purge(std::string_view url) {
   std::optional<std::string> key;
@@ -183,6 +249,14 @@ void ProxyAdmin::syncMetrics() {
   h.used.set(double(snap.usedBytes));
   h.objects.set(double(snap.objects));
   h.policyId.set(double(snap.policy));
+  if (hot_) {
+    const auto hs = hot_->stats();
+    h.hotHits.sync(double(hs.hits));
+    h.hotFills.sync(double(hs.fills));
+    h.hotEvictions.sync(double(hs.evictions));
+    h.hotBytes.set(double(hs.bytes));
+    h.hotObjects.set(double(hs.objects));
+  }
   if (loop_) {
     const auto st = loop_->status();
     h.windows.sync(double(st.windows));
@@ -192,6 +266,10 @@ void ProxyAdmin::syncMetrics() {
     h.costEgress.set(st.cost.egress);
     h.costResize.set(st.cost.resize);
     h.egressBytes.set(double(st.missBytes));
+    h.pinnedCapacity.set(st.capacityPin.active ? 1.0 : 0.0);
+    h.pinnedPolicy.set(st.policyPin.active ? 1.0 : 0.0);
+    h.proposedCapacity.set(double(st.proposed.capacityBytes));
+    h.proposedPolicy.set(double(st.proposed.policy));
   }
 }
 

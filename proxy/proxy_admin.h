@@ -4,9 +4,11 @@
 //
 //  - statusJson: capacity, used bytes, objects, policy, counters, control
 //    loop state and live cost, as one JSON object.
-//  - setCapacity / setPolicy: applied at once to the live cache
-//    (CacheIndex::resize / setPolicy). The control loop's next window may
-//    decide otherwise: the admin call is an override until then.
+//  - setCapacity / setPolicy: manual overrides, applied at once and pinned
+//    in the control loop (ControlLoop::pinCapacity / pinPolicy) until
+//    releaseCapacity / releasePolicy or the hold expires; the controller's
+//    proposals meanwhile show in statusJson ("control.proposed") and in
+//    metrics. Without a control loop they go straight to the CacheIndex.
 //  - purge(url): every stored variant of the URL (absolute http(s) URI, or
 //    a path, which is resolved against the origin's authority).
 //  - metricsText: mirrors ProxyCounters, the cache snapshot and the control
@@ -21,6 +23,7 @@
 #include "proxy/admin_server.h"
 #include "proxy/cache_index.h"
 #include "proxy/control_loop.h"
+#include "proxy/hot_body_store.h"
 #include "proxy/metrics.h"
 #include "proxy/proxy_server.h"
 
@@ -28,21 +31,25 @@ namespace edgecache::proxy {
 
 class ProxyAdmin final : public AdminHooks {
  public:
-  // All references must outlive this object; `loop` may be null.
+  // All references must outlive this object; `loop` and `hot` (the hot tier,
+  // when the proxy runs one) may be null.
   // Registers the metric families (fails only on a registry conflict).
   static cachelib::Result<std::unique_ptr<ProxyAdmin>> create(CacheIndex& index, const ProxyServer& server,
-                                                              const ControlLoop* loop, std::string defaultAuthority,
-                                                              MetricsRegistry& registry);
+                                                              ControlLoop* loop, std::string defaultAuthority,
+                                                              MetricsRegistry& registry,
+                                                              const HotBodyStore* hot = nullptr);
 
   std::string statusJson() override;
-  cachelib::Status setCapacity(std::uint64_t capacityBytes) override;
-  cachelib::Status setPolicy(cachelib::PolicyId policy) override;
+  cachelib::Status setCapacity(std::uint64_t capacityBytes, std::chrono::seconds hold) override;
+  cachelib::Status setPolicy(cachelib::PolicyId policy, std::chrono::seconds hold) override;
+  bool releaseCapacity() override;
+  bool releasePolicy() override;
   cachelib::Result<std::uint64_t> purge(std::string_view url) override;
   std::string metricsText() override;
 
   struct Handles;  // metric handles (defined in the .cpp)
-  ProxyAdmin(CacheIndex& index, const ProxyServer& server, const ControlLoop* loop, std::string defaultAuthority,
-             MetricsRegistry& registry, std::unique_ptr<Handles> handles);
+  ProxyAdmin(CacheIndex& index, const ProxyServer& server, ControlLoop* loop, std::string defaultAuthority,
+             MetricsRegistry& registry, std::unique_ptr<Handles> handles, const HotBodyStore* hot);
   ~ProxyAdmin() override;
 
  private:
@@ -50,7 +57,8 @@ class ProxyAdmin final : public AdminHooks {
 
   CacheIndex& index_;
   const ProxyServer& server_;
-  const ControlLoop* loop_;
+  ControlLoop* loop_;
+  const HotBodyStore* hot_;
   std::string defaultAuthority_;
   MetricsRegistry& registry_;
   std::unique_ptr<Handles> handles_;

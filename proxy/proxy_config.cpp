@@ -52,18 +52,23 @@ Result<HostPort> parseHostPort(std::string_view text) {
 
 Result<OriginUrl> parseOriginUrl(std::string_view text) {
   OriginUrl url;
-  constexpr std::string_view kHttp = "http://";
-  if (text.substr(0, kHttp.size()) != kHttp) {
-    return Result<OriginUrl>::error("'" + std::string(text) + "': only http:// origins are supported");
+  constexpr std::string_view kHttp = "http://", kHttps = "https://";
+  std::string_view rest;
+  if (text.substr(0, kHttp.size()) == kHttp) {
+    rest = text.substr(kHttp.size());
+  } else if (text.substr(0, kHttps.size()) == kHttps) {
+    url.scheme = "https";
+    rest = text.substr(kHttps.size());
+  } else {
+    return Result<OriginUrl>::error("'" + std::string(text) + "': expected http://host[:port] or https://host[:port]");
   }
-  std::string_view rest = text.substr(kHttp.size());
   if (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
   if (rest.find('/') != std::string_view::npos) {
     return Result<OriginUrl>::error("'" + std::string(text) + "': the origin URL must not have a path");
   }
   const bool hasPort = !rest.empty() && (rest.back() != ']') && rest.rfind(':') != std::string_view::npos &&
                        (rest.front() != '[' || rest.rfind(']') < rest.rfind(':'));
-  auto hp = parseHostPort(hasPort ? std::string(rest) : std::string(rest) + ":80");
+  auto hp = parseHostPort(hasPort ? std::string(rest) : std::string(rest) + (url.scheme == "https" ? ":443" : ":80"));
   if (!hp) return Result<OriginUrl>::error(hp.message());
   url.hostPort = std::move(hp).value();
   return url;
@@ -163,7 +168,7 @@ Result<ProxyConfig> loadConfigFile(const std::string& path, ProxyConfig c) {
   auto fail = [&](const Status& s) { return Result<ProxyConfig>::error(path + ": " + s.message()); };
   static const std::vector<std::string> kKnownTop = {"listen", "origin",      "store",   "capacity", "policy",
                                                      "controller", "admin", "admin-token", "threads", "limits",
-                                                     "timeouts",   "control"};
+                                                     "timeouts",   "control", "hot-bytes", "origin-ca"};
   for (const auto& [k, v] : t) {
     if (std::find(kKnownTop.begin(), kKnownTop.end(), std::string(k.str())) == kKnownTop.end()) {
       return fail(Status::error(std::string(k.str()) + ": unknown setting"));
@@ -182,6 +187,7 @@ Result<ProxyConfig> loadConfigFile(const std::string& path, ProxyConfig c) {
     if (!o) return fail(Status::error("origin: " + o.message()));
     c.origin = o.value();
   }
+  if (auto st = applyString(t.get("origin-ca"), "origin-ca", c.originCaFile); !st) return fail(st);
   if (auto st = applyString(t.get("store"), "store", c.storeDir); !st) return fail(st);
   if (auto st = applyBytes(t.get("capacity"), "capacity", c.capacityBytes); !st) return fail(st);
   if (auto st = applyString(t.get("policy"), "policy", c.policy); !st) return fail(st);
@@ -198,6 +204,7 @@ Result<ProxyConfig> loadConfigFile(const std::string& path, ProxyConfig c) {
   }
   if (auto st = applyString(t.get("admin-token"), "admin-token", c.adminToken); !st) return fail(st);
   if (auto st = applyInt(t.get("threads"), "threads", c.threads, 1, 256); !st) return fail(st);
+  if (auto st = applyBytes(t.get("hot-bytes"), "hot-bytes", c.hotBytes); !st) return fail(st);
   if (const auto* lim = t.get_as<toml::table>("limits")) {
     if (auto st = applyInt(lim->get("max-connections"), "limits.max-connections", c.maxConnections, 1, 1'000'000); !st)
       return fail(st);
@@ -249,11 +256,14 @@ Result<ProxyConfig> loadConfigFile(const std::string& path, ProxyConfig c) {
 std::variant<ProxyConfig, int> parseCommandLine(int argc, char** argv) {
   CLI::App app{"edgecache-proxy: an HTTP/1.1 edge caching reverse proxy for one origin.\n"
                "Settings come from defaults, then --config FILE (TOML), then these options."};
-  std::string configFile, listen, origin, store, capacity, policy, controller, admin, adminToken;
+  std::string configFile, listen, origin, store, capacity, policy, controller, admin, adminToken, hotBytes,
+      originCa;
   unsigned threads = 0;
   app.add_option("--config", configFile, "TOML file with the same settings (command line overrides it)");
   app.add_option("--listen", listen, "Client address host:port (default 127.0.0.1:8080, loopback only)");
   app.add_option("--origin", origin, "The one origin, http://host:port (default http://127.0.0.1:9000)");
+  app.add_option("--origin-ca", originCa,
+                 "PEM file of CAs trusted for an https:// origin (default: the system store)");
   app.add_option("--store", store, "Object store directory (default ./edgecache-data; 'memory:' keeps objects in RAM)");
   app.add_option("--capacity", capacity, "Initial cache capacity, e.g. 512MiB, 1GiB (default 1GiB)");
   app.add_option("--policy", policy, "Initial replacement policy: " + cachelib::policyNames(false) + " (default lru)");
@@ -264,6 +274,9 @@ std::variant<ProxyConfig, int> parseCommandLine(int argc, char** argv) {
   app.add_option("--admin", admin, "Admin API address host:port (default 127.0.0.1:9091; 'off' disables it)");
   app.add_option("--admin-token", adminToken, "Bearer token required by mutating admin calls (default: none)");
   app.add_option("--threads", threads, "I/O threads (default 2)");
+  app.add_option("--hot-bytes", hotBytes,
+                 "Memory for recently served bodies (the hot tier in front of the store), e.g. 256MiB; 0 disables "
+                 "(default 128MiB)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -296,6 +309,7 @@ std::variant<ProxyConfig, int> parseCommandLine(int argc, char** argv) {
     if (!o) return bad("--origin: " + o.message());
     c.origin = o.value();
   }
+  if (!originCa.empty()) c.originCaFile = originCa;
   if (!store.empty()) c.storeDir = store;
   if (!capacity.empty()) {
     auto b = cachelib::parseByteSize(capacity);
@@ -315,6 +329,11 @@ std::variant<ProxyConfig, int> parseCommandLine(int argc, char** argv) {
   }
   if (!adminToken.empty()) c.adminToken = adminToken;
   if (threads != 0) c.threads = threads;
+  if (!hotBytes.empty()) {
+    auto b = cachelib::parseByteSize(hotBytes);
+    if (!b) return bad("--hot-bytes: " + b.message());
+    c.hotBytes = b.value();
+  }
   if (auto st = validate(c); !st) return bad(st.message());
   return c;
 }

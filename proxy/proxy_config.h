@@ -4,10 +4,10 @@
 // overrides the defaults). Plain data; the clock is injectable for tests.
 //
 // TOML layout (every key optional; names match the CLI long options):
-//   listen = "127.0.0.1:8080"      origin = "http://127.0.0.1:9000"
+//   listen = "127.0.0.1:8080"      origin = "http://127.0.0.1:9000"   origin-ca = "" (https origins)
 //   store = "./edgecache-data"     capacity = "1GiB"      policy = "lru"
 //   controller = "static"          admin = "127.0.0.1:9091"  admin-token = ""
-//   threads = 2
+//   threads = 2                    hot-bytes = "128MiB"
 //   [limits]  max-connections, max-header-bytes, max-body-bytes, max-object-bytes
 //   [timeouts] (milliseconds) request, idle, origin-connect, origin-response, drain
 //   [control] window-requests, window-seconds, floor ("64MiB"), ceiling ("64GiB"),
@@ -38,15 +38,17 @@ struct HostPort {
 cachelib::Result<HostPort> parseHostPort(std::string_view text);
 
 struct OriginUrl {
-  std::string scheme = "http";  // "http" only (https not implemented yet)
+  std::string scheme = "http";  // "http" or "https" (TLS to the origin, certificate verified)
   HostPort hostPort{"127.0.0.1", 9000};
 };
-// "http://host[:port]" (path must be empty or "/").
+// "http://host[:port]" or "https://host[:port]" (default ports 80 / 443;
+// path must be empty or "/").
 cachelib::Result<OriginUrl> parseOriginUrl(std::string_view text);
 
 struct ProxyConfig {
   HostPort listen{"127.0.0.1", 8080};  // loopback by default: exposing it is a decision
   OriginUrl origin;                    // the only upstream ever contacted
+  std::string originCaFile;            // https origin: PEM CAs to trust; empty = the system store
   std::string storeDir = "./edgecache-data";  // RocksDB directory; "memory:" = in-process store
   std::uint64_t capacityBytes = 1ull << 30;   // initial cache capacity
   std::string policy = "lru";                 // initial policy (cachelib registry name)
@@ -54,16 +56,17 @@ struct ProxyConfig {
   std::optional<HostPort> admin = HostPort{"127.0.0.1", 9091};  // nullopt: no admin API
   std::string adminToken;                     // bearer token for mutating admin calls; empty = none
   unsigned threads = 2;                       // I/O threads running the io_context
+  std::uint64_t hotBytes = 128ull << 20;      // in-memory hot tier of bodies (proxy/hot_body_store.h); 0 = off
 
   // Limits.
-  std::size_t maxConnections = 1024;          // concurrent client connections; more are closed at accept
+  std::size_t maxConnections = 1024;          // concurrent client connections; more get a 503 and close at accept
   std::uint32_t maxHeaderBytes = 16 * 1024;   // request head; above -> 431 and close
   std::uint64_t maxBodyBytes = 8ull << 20;    // request body; above -> 413 and close
   std::size_t originMaxIdle = 64;             // pooled idle origin connections
 
   // Timeouts.
-  std::chrono::milliseconds requestTimeout{10'000};        // reading one request (head + body)
-  std::chrono::milliseconds idleTimeout{30'000};           // keep-alive wait for the next request
+  std::chrono::milliseconds requestTimeout{10'000};        // head, from its first byte (and the body) -> 408 and close
+  std::chrono::milliseconds idleTimeout{30'000};           // keep-alive wait for a next request's first byte -> close
   std::chrono::milliseconds writeTimeout{30'000};          // writing one response chunk to a client
   std::chrono::milliseconds originConnectTimeout{2'000};   // TCP connect to the origin -> 504
   std::chrono::milliseconds originResponseTimeout{15'000}; // origin head, and each body read -> 504

@@ -2,7 +2,7 @@
 // functions); residency in CacheIndex; bodies in BodyStore; this file only
 // moves bytes and calls them in the right order.
 //
-// Every connection is one C++20 coroutine on its own strand. All Asio calls
+// Every connection is one C++20 coroutine on one I/O thread's io_context. All Asio calls
 // use error-code completions (redirect_error): nothing on the request path
 // throws (bad_alloc aside), and a failing connection only ends itself.
 
@@ -18,6 +18,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -91,10 +92,12 @@ bool isFramingField(std::string_view name) {
          equalsIgnoreCase(name, "x-cache");
 }
 
+// `age` / `contentRange`, when not empty, replace any Age / Content-Range
+// in `headers` (so a stored response is served without copying its fields).
 std::string buildHead(int status, const HttpHeaders& headers, BodyMode mode, std::uint64_t length, bool close,
-                      std::string_view label) {
+                      std::string_view label, std::string_view age = {}, std::string_view contentRange = {}) {
   std::string out;
-  out.reserve(512);
+  out.reserve(1024);
   out += "HTTP/1.1 ";
   out += std::to_string(status);
   out += ' ';
@@ -102,9 +105,21 @@ std::string buildHead(int status, const HttpHeaders& headers, BodyMode mode, std
   out += "\r\n";
   for (const auto& f : headers) {
     if (isFramingField(f.name)) continue;
+    if (!age.empty() && equalsIgnoreCase(f.name, "age")) continue;
+    if (!contentRange.empty() && equalsIgnoreCase(f.name, "content-range")) continue;
     out += f.name;
     out += ": ";
     out += f.value;
+    out += "\r\n";
+  }
+  if (!age.empty()) {
+    out += "Age: ";
+    out += age;
+    out += "\r\n";
+  }
+  if (!contentRange.empty()) {
+    out += "Content-Range: ";
+    out += contentRange;
     out += "\r\n";
   }
   switch (mode) {
@@ -128,36 +143,63 @@ std::string buildHead(int status, const HttpHeaders& headers, BodyMode mode, std
 // further write is a no-op returning false (the session then closes).
 class ClientWriter {
  public:
+  // The stream's socket must be in non-blocking mode (session() sets it).
   ClientWriter(beast::tcp_stream& stream, std::chrono::milliseconds timeout, ProxyCounters& counters)
       : stream_(stream), timeout_(timeout), counters_(counters) {}
   bool ok() const noexcept { return ok_; }
 
   awaitable<bool> write(std::string_view data) {
-    if (!ok_) co_return false;
-    error_code ec;
-    stream_.expires_after(timeout_);
-    co_await asio::async_write(stream_, asio::buffer(data.data(), data.size()), ecToken(ec));
-    if (ec) ok_ = false;
-    co_return ok_;
+    co_return co_await send(std::array<asio::const_buffer, 1>{asio::buffer(data.data(), data.size())});
   }
   awaitable<bool> writeBody(std::string_view data, bool chunked) {
     if (data.empty()) co_return ok_;
     counters_.bytesToClients.fetch_add(data.size(), std::memory_order_relaxed);
     if (!chunked) co_return co_await write(data);
-    if (!ok_) co_return false;
     char line[24];
     const int n = std::snprintf(line, sizeof line, "%zx\r\n", data.size());
-    const std::array<asio::const_buffer, 3> bufs{asio::buffer(line, static_cast<std::size_t>(n)),
-                                                 asio::buffer(data.data(), data.size()), asio::buffer("\r\n", 2)};
+    co_return co_await send(std::array<asio::const_buffer, 3>{asio::buffer(line, static_cast<std::size_t>(n)),
+                                                              asio::buffer(data.data(), data.size()),
+                                                              asio::buffer("\r\n", 2)});
+  }
+  awaitable<bool> finishChunked() { co_return co_await write("0\r\n\r\n"); }
+  // A response head and (the first part of) its Content-Length body in one
+  // gathered write: one syscall, one TCP segment for a small hit.
+  awaitable<bool> writeHeadAndBody(std::string_view head, std::string_view body) {
+    counters_.bytesToClients.fetch_add(body.size(), std::memory_order_relaxed);
+    co_return co_await send(std::array<asio::const_buffer, 2>{asio::buffer(head.data(), head.size()),
+                                                              asio::buffer(body.data(), body.size())});
+  }
+
+ private:
+  // Writes everything. First one non-blocking sendmsg: when the socket
+  // buffer takes it all (the usual case for a hit) no timer is armed and no
+  // completion is queued. Only a remainder goes through the timed async
+  // write. `bufs` must stay alive across the co_await (it is a parameter,
+  // so it lives in this coroutine's frame).
+  template <std::size_t N>
+  awaitable<bool> send(std::array<asio::const_buffer, N> bufs) {
+    if (!ok_) co_return false;
     error_code ec;
+    const std::size_t total = asio::buffer_size(bufs);
+    const std::size_t n = stream_.socket().write_some(bufs, ec);
+    if (!ec && n == total) co_return true;
+    if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
+      ok_ = false;
+      co_return false;
+    }
+    std::size_t skip = ec ? 0 : n;
+    for (auto& b : bufs) {  // drop what went out
+      const std::size_t k = std::min(skip, b.size());
+      b += k;
+      skip -= k;
+    }
+    ec = {};
     stream_.expires_after(timeout_);
     co_await asio::async_write(stream_, bufs, ecToken(ec));
     if (ec) ok_ = false;
     co_return ok_;
   }
-  awaitable<bool> finishChunked() { co_return co_await write("0\r\n\r\n"); }
 
- private:
   beast::tcp_stream& stream_;
   std::chrono::milliseconds timeout_;
   ProxyCounters& counters_;
@@ -176,7 +218,7 @@ struct FinishGuard {
   ~FinishGuard() { release(); }
 };
 
-// Per-connection state the drain logic needs (touched only on the session's strand).
+// Per-connection state the drain logic needs (touched only on the session's thread).
 struct SessionHandle {
   asio::any_io_executor executor;
   beast::tcp_stream* stream = nullptr;
@@ -186,39 +228,88 @@ struct SessionHandle {
 
 std::string toString(beast::string_view s) { return std::string(s.data(), s.size()); }
 
+// The request-read deadline. beast::tcp_stream's own timeout closes the
+// socket, which would leave no way to answer 408; this one only cancels the
+// pending read. Shared with the timer's handler, which runs on the session's
+// thread and acts only if the read it was armed for is still the current one.
+struct ReadDeadline {
+  explicit ReadDeadline(asio::any_io_executor ex) : timer(std::move(ex)) {}
+  asio::steady_timer timer;
+  tcp::socket* socket = nullptr;  // null once the session ends
+  std::uint64_t generation = 0;
+  bool fired = false;
+
+  static void arm(const std::shared_ptr<ReadDeadline>& d, std::chrono::milliseconds after) {
+    d->fired = false;
+    const std::uint64_t gen = ++d->generation;
+    d->timer.expires_after(after);
+    d->timer.async_wait([d, gen](const error_code& ec) {
+      if (ec || d->generation != gen || d->socket == nullptr) return;
+      d->fired = true;
+      error_code ignored;
+      d->socket->cancel(ignored);
+    });
+  }
+  void disarm() {
+    ++generation;
+    timer.cancel();
+  }
+};
+
 }  // namespace
 
 struct ProxyServer::Impl {
+  static std::vector<std::unique_ptr<asio::io_context>> makeContexts(unsigned n) {
+    std::vector<std::unique_ptr<asio::io_context>> out;
+    for (unsigned i = 0; i < std::max(1u, n); ++i) out.push_back(std::make_unique<asio::io_context>(1));
+    return out;
+  }
   Impl(ProxyConfig c, CacheIndex& i, AccessLog* log)
-      : config(std::move(c)), index(i), accessLog(log),
-        iocOwner(std::make_unique<asio::io_context>(static_cast<int>(std::max(1u, config.threads)))), ioc(*iocOwner) {
+      : config(std::move(c)), index(i), accessLog(log), iocs(makeContexts(config.threads)), ioc(*iocs.front()) {
     acceptor.emplace(ioc);
     signals.emplace(ioc);
   }
-  // Pending coroutine frames (sessions, refreshes) are destroyed with the
-  // io_context; their destructors use the pool, collapser and counters, so
-  // the io_context goes first, after the I/O objects that refer to it.
+  // Pending coroutine frames (sessions, refreshes) are destroyed with their
+  // io_context; their destructors use the pools, collapser and counters, so
+  // the io_contexts go first, after the I/O objects that refer to them.
+  // Context 0 goes first: its accept loop may hold a not-yet-accepted socket
+  // of another context; every other frame only holds sockets of its own.
   ~Impl() {
-    ioc.stop();
+    stopAll();
     for (auto& t : threads) {
       if (t.joinable()) t.join();
     }
-    stopped.store(true);  // collapse notifications no longer post to the dying io_context
+    stopped.store(true);  // collapse notifications no longer post to a dying io_context
     acceptor.reset();
     signals.reset();
-    if (pool) pool->close();  // idle sockets must die before their io_context
-    iocOwner.reset();
+    for (auto& p : pools) p->close();  // idle sockets must die before their io_context
+    for (auto& c : iocs) c.reset();
   }
+
+  void stopAll() {
+    for (auto& c : iocs) {
+      if (c) c->stop();
+    }
+  }
+  // The origin pool of the calling I/O thread: each thread runs one
+  // io_context and keeps its own pool, so an origin socket is only ever used
+  // by the thread whose reactor owns it.
+  OriginPool& pool() const noexcept { return *tlsPool; }
+  static thread_local OriginPool* tlsPool;
 
   ProxyConfig config;
   CacheIndex& index;
   BodyStore* store = nullptr;  // set by the owner through the index's store (see start)
   AccessLog* accessLog;
   ProxyCounters counters;
-  std::unique_ptr<OriginPool> pool;
+  std::vector<std::unique_ptr<OriginPool>> pools;  // one per I/O thread (tlsPool)
   FetchCollapser collapser;
-  std::unique_ptr<asio::io_context> iocOwner;
+  // One io_context per I/O thread, each run by that thread alone: no
+  // scheduler lock handoffs (futex) between threads on every completion.
+  // Context 0 also runs the acceptor, signals, drain and refreshes.
+  std::vector<std::unique_ptr<asio::io_context>> iocs;
   asio::io_context& ioc;
+  std::atomic<std::size_t> nextContext{0};
   std::optional<tcp::acceptor> acceptor;
   std::optional<asio::signal_set> signals;
   bool signalsWanted = false;
@@ -238,8 +329,10 @@ struct ProxyServer::Impl {
   awaitable<void> acceptLoop() {
     for (;;) {
       error_code ec;
-      auto strand = asio::make_strand(ioc);
-      tcp::socket socket(strand);
+      // Connections are spread over the contexts round robin; a session
+      // then runs on its context's single thread (no strand needed).
+      auto& target = *iocs[nextContext.fetch_add(1, std::memory_order_relaxed) % iocs.size()];
+      tcp::socket socket(target);
       co_await acceptor->async_accept(socket, ecToken(ec));
       if (ec) {
         if (ec == asio::error::operation_aborted || draining.load()) co_return;
@@ -249,7 +342,17 @@ struct ProxyServer::Impl {
         continue;
       }
       if (counters.activeConnections.load() >= config.maxConnections) {
+        // Over the limit: a 503 written without waiting (a fresh socket's
+        // send buffer always has room for it), then close. The accept loop
+        // never parks on a refused client. A client that had already sent
+        // its request may see the close as a reset instead.
         counters.connectionsRefused.fetch_add(1);
+        static constexpr std::string_view k503 =
+            "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 26\r\n"
+            "Retry-After: 1\r\nConnection: close\r\n\r\ntoo many open connections\n";
+        socket.non_blocking(true, ec);
+        if (!ec) socket.write_some(asio::buffer(k503.data(), k503.size()), ec);
+        socket.shutdown(tcp::socket::shutdown_send, ec);
         socket.close(ec);
         continue;
       }
@@ -258,7 +361,8 @@ struct ProxyServer::Impl {
       // client's delayed ACK (~40 ms per response on Linux).
       socket.set_option(tcp::no_delay(true), ec);
       counters.activeConnections.fetch_add(1);
-      asio::co_spawn(strand, session(std::move(socket)), [this](std::exception_ptr e) {
+      auto executor = socket.get_executor();
+      asio::co_spawn(executor, session(std::move(socket)), [this](std::exception_ptr e) {
         counters.activeConnections.fetch_sub(1);
         if (e) logLine("session ended by an exception");
       });
@@ -278,7 +382,11 @@ struct ProxyServer::Impl {
       sessionId = nextSessionId++;
       sessions.emplace(sessionId, handle);
     }
+    error_code nbError;
+    stream.socket().non_blocking(true, nbError);  // ClientWriter's first, speculative write never waits
     ClientWriter client(stream, config.writeTimeout, counters);
+    auto deadline = std::make_shared<ReadDeadline>(handle->executor);
+    deadline->socket = &stream.socket();
     bool first = true;
     bool linger = false;  // we refused a request: the client may still be sending
     for (;;) {
@@ -287,13 +395,36 @@ struct ProxyServer::Impl {
       parser.header_limit(config.maxHeaderBytes);
       parser.body_limit(config.maxBodyBytes);
       error_code ec;
-      handle->idle = true;
-      stream.expires_after(first ? config.requestTimeout : config.idleTimeout);
+      if (buffer.size() == 0) {
+        // Waiting for the first byte of a request: the idle keep-alive
+        // timeout (the request timeout on a new connection). Running out of
+        // it closes silently: no request has started, so nothing is owed.
+        handle->idle = true;
+        stream.expires_after(first ? config.requestTimeout : config.idleTimeout);
+        const std::size_t n = co_await stream.async_read_some(buffer.prepare(4096), ecToken(ec));
+        buffer.commit(n);
+        handle->idle = false;
+        if (ec) break;
+      }
+      // From the first byte on, the whole head (and body, below) must
+      // arrive within the request timeout, however it trickles in
+      // (slowloris): a timeout here is a 408.
+      stream.expires_never();
+      // A head already complete in the buffer (the usual keep-alive case)
+      // parses without I/O: no deadline (and no timer syscalls) needed.
+      const std::string_view buffered(static_cast<const char*>(buffer.data().data()), buffer.size());
+      const bool headBuffered = buffered.find("\r\n\r\n") != std::string_view::npos;
+      if (!headBuffered) ReadDeadline::arm(deadline, config.requestTimeout);
       co_await http::async_read_header(stream, buffer, parser, ecToken(ec));
-      handle->idle = false;
+      if (!headBuffered && !(ec && deadline->fired)) deadline->disarm();
       if (ec) {
-        if (ec == http::error::end_of_stream || ec == asio::error::eof || ec == beast::error::timeout ||
-            ec == asio::error::operation_aborted || ec == asio::error::connection_reset) {
+        if (deadline->fired) {
+          co_await sendSimple(client, 408, "request head not received within the request timeout\n", true, nullptr);
+          linger = true;
+          break;
+        }
+        if (ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::operation_aborted ||
+            ec == asio::error::connection_reset) {
           break;
         }
         const int status = ec == http::error::header_limit ? 431 : 400;
@@ -321,12 +452,16 @@ struct ProxyServer::Impl {
         if (req.headers.hasToken("Expect", "100-continue")) {
           co_await client.write("HTTP/1.1 100 Continue\r\n\r\n");
         }
-        stream.expires_after(config.requestTimeout);
+        stream.expires_never();
+        ReadDeadline::arm(deadline, config.requestTimeout);
         co_await http::async_read(stream, buffer, parser, ecToken(ec));
+        if (!(ec && deadline->fired)) deadline->disarm();
         if (ec) {
           if (ec == http::error::body_limit) {
             co_await sendSimple(client, 413, "request body too large\n", true, nullptr);
-          } else if (ec != beast::error::timeout && ec != http::error::end_of_stream &&
+          } else if (deadline->fired) {
+            co_await sendSimple(client, 408, "request body not received within the request timeout\n", true, nullptr);
+          } else if (ec != http::error::end_of_stream &&
                      ec != http::error::partial_message && ec != asio::error::eof) {
             co_await sendSimple(client, 400, "bad request body: " + ec.message() + "\n", true, nullptr);
           }
@@ -346,6 +481,8 @@ struct ProxyServer::Impl {
       keepAlive = co_await handle_(client, req);
       if (!keepAlive || !req.wantsKeepAlive || !client.ok() || draining.load()) break;
     }
+    deadline->socket = nullptr;
+    deadline->disarm();
     handle->alive = false;
     {
       std::lock_guard lock(sessionsMutex);
@@ -490,8 +627,10 @@ struct ProxyServer::Impl {
     corrupt = false;
     const HttpTime t = now();
     const bool close = !req.wantsKeepAlive || draining.load();
-    HttpHeaders h = object->response.headers;
-    h.set("Age", formatAge(age));
+    // The stored fields are used in place: Age (and Content-Range) are
+    // substituted while the head is written, not by copying every field.
+    const HttpHeaders& h = object->response.headers;
+    const std::string ageValue = formatAge(age);
     const int status = object->response.status;
     if (evaluateConditional(req.method, req.headers, status, h, t) == ConditionalResult::kNotModified) {
       co_await client->write(buildHead(304, notModifiedHeaders(object->response.headers, age), BodyMode::kNone, 0,
@@ -502,8 +641,7 @@ struct ProxyServer::Impl {
     range.contentLengthBytes = object->bodyBytes;
     if (status == 200) range = evaluateRange(req.method, req.headers, h, object->bodyBytes, t);
     if (range.outcome == RangeOutcome::kUnsatisfiable) {
-      h.set("Content-Range", range.contentRange);
-      co_await client->write(buildHead(416, h, BodyMode::kLength, 0, close, label));
+      co_await client->write(buildHead(416, h, BodyMode::kLength, 0, close, label, ageValue, range.contentRange));
       co_return client->ok() && !close;
     }
     std::uint64_t first = 0, count = object->bodyBytes;
@@ -512,13 +650,22 @@ struct ProxyServer::Impl {
       outStatus = 206;
       first = range.firstByte;
       count = range.lastByte - range.firstByte + 1;
-      h.set("Content-Range", range.contentRange);
     }
+    const std::string_view contentRange =
+        range.outcome == RangeOutcome::kPartial ? std::string_view(range.contentRange) : std::string_view();
     if (req.isHead() || count == 0) {
-      co_await client->write(buildHead(outStatus, h, BodyMode::kHeadLength, count, close, label));
+      co_await client->write(buildHead(outStatus, h, BodyMode::kHeadLength, count, close, label, ageValue, contentRange));
       co_return client->ok() && !close;
     }
     auto reader = store->openRead(object->body->storeId());
+    if (reader && reader.value()->sizeBytes() == object->bodyBytes) {
+      if (const std::string* whole = reader.value()->contiguous()) {
+        // In memory (hot tier): head and body straight from the shared buffer.
+        co_await client->writeHeadAndBody(buildHead(outStatus, h, BodyMode::kLength, count, close, label, ageValue, contentRange),
+                                          std::string_view(whole->data() + first, count));
+        co_return client->ok() && !close;
+      }
+    }
     std::vector<char> buf(std::min<std::uint64_t>(kChunkBytes, count));
     Result<std::size_t> got = std::size_t{0};
     if (reader && reader.value()->sizeBytes() == object->bodyBytes) got = reader.value()->read(first, buf);
@@ -529,11 +676,15 @@ struct ProxyServer::Impl {
       corrupt = true;
       co_return false;
     }
-    co_await client->write(buildHead(outStatus, h, BodyMode::kLength, count, close, label));
+    const std::string head = buildHead(outStatus, h, BodyMode::kLength, count, close, label, ageValue, contentRange);
     std::uint64_t sent = 0;
     while (client->ok()) {
       const std::size_t n = std::min<std::uint64_t>(got.value(), count - sent);
-      co_await client->writeBody(std::string_view(buf.data(), n), false);
+      if (sent == 0) {
+        co_await client->writeHeadAndBody(head, std::string_view(buf.data(), n));
+      } else {
+        co_await client->writeBody(std::string_view(buf.data(), n), false);
+      }
       sent += n;
       if (sent >= count) break;
       got = reader.value()->read(first + sent, std::span<char>(buf.data(), std::min<std::uint64_t>(buf.size(), count - sent)));
@@ -728,7 +879,7 @@ struct ProxyServer::Impl {
     FinishGuard guard{leader ? &collapser : nullptr, ck};
 
     counters.misses.fetch_add(1, std::memory_order_relaxed);
-    OriginExchange ex(*pool);
+    OriginExchange ex(pool());
     const HttpTime requestTime = now();
     counters.originFetches.fetch_add(1, std::memory_order_relaxed);
     const OriginFailure f = co_await ex.send(makeOriginRequest(req, !hasRange));
@@ -747,7 +898,7 @@ struct ProxyServer::Impl {
     OriginRequest o = makeOriginRequest(req, false);
     o.method = "GET";
     o.headers = buildRevalidationRequest(o.headers, stored->response.headers);
-    OriginExchange ex(*pool);
+    OriginExchange ex(pool());
     const HttpTime requestTime = now();
     counters.originFetches.fetch_add(1, std::memory_order_relaxed);
     const OriginFailure f = co_await ex.send(o);
@@ -833,7 +984,7 @@ struct ProxyServer::Impl {
   // ---------------------------------------------------------- pass through
   awaitable<bool> passThrough(ClientWriter& client, ClientRequest& req) {
     counters.passes.fetch_add(1, std::memory_order_relaxed);
-    OriginExchange ex(*pool);
+    OriginExchange ex(pool());
     const HttpTime requestTime = now();
     counters.originFetches.fetch_add(1, std::memory_order_relaxed);
     const OriginFailure f = co_await ex.send(makeOriginRequest(req, false));
@@ -858,7 +1009,7 @@ struct ProxyServer::Impl {
       co_await t.async_wait(ecToken(ec));
     }
     logLine("drained; stopping");
-    ioc.stop();
+    stopAll();
   }
 
   void beginDrain() {
@@ -885,6 +1036,8 @@ struct ProxyServer::Impl {
   }
 };
 
+thread_local OriginPool* ProxyServer::Impl::tlsPool = nullptr;
+
 ProxyServer::ProxyServer(ProxyConfig config, CacheIndex& index, AccessLog* accessLog)
     : impl_(std::make_unique<Impl>(std::move(config), index, accessLog)) {}
 
@@ -905,7 +1058,14 @@ cachelib::Status ProxyServer::start() {
   pc.connectTimeout = im.config.originConnectTimeout;
   pc.responseTimeout = im.config.originResponseTimeout;
   pc.maxIdle = im.config.originMaxIdle;
-  im.pool = std::make_unique<OriginPool>(pc);
+  pc.maxIdle = std::max<std::size_t>(1, pc.maxIdle / im.iocs.size());
+  pc.tls = im.config.origin.scheme == "https";
+  pc.tlsHost = ohp.host;
+  pc.caFile = im.config.originCaFile;
+  for (std::size_t i = 0; i < im.iocs.size(); ++i) {
+    im.pools.push_back(std::make_unique<OriginPool>(pc));
+    if (auto s = im.pools.back()->prepareTls(); !s) return s;
+  }
 
   const auto& lhp = im.config.listen;
   auto addr = asio::ip::make_address(lhp.host, ec);
@@ -935,12 +1095,15 @@ cachelib::Status ProxyServer::start() {
     });
   }
   asio::co_spawn(im.ioc, im.acceptLoop(), asio::detached);
-  for (unsigned i = 0; i < std::max(1u, im.config.threads); ++i) {
-    im.threads.emplace_back([&im] {
+  for (std::size_t i = 0; i < im.iocs.size(); ++i) {
+    im.threads.emplace_back([&im, i] {
+      Impl::tlsPool = im.pools[i].get();
+      // Contexts other than 0 may have no connection yet: keep them running.
+      auto guard = asio::make_work_guard(*im.iocs[i]);
       for (;;) {
         // A handler that throws (bad_alloc) must not take the server down.
         try {
-          im.ioc.run();
+          im.iocs[i]->run();
           return;
         } catch (const std::exception& e) {
           logLine(std::string("handler threw: ") + e.what());

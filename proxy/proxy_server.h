@@ -4,12 +4,13 @@
 // bodies in a BodyStore), the origin client, SIGTERM/SIGINT drain.
 // Beast/Asio stay inside proxy_server.cpp / origin_client.cpp.
 //
-// Threads: `config.threads` threads run one io_context. Each connection is a
-// coroutine on its own strand; a slow client or origin only ever parks its
-// own coroutine (every read/write has a timeout). Shared state touched by
-// requests: CacheIndex (one mutex, O(1) hold), FetchCollapser (one mutex),
-// OriginPool idle list (one mutex), AccessLog (one mutex, append only),
-// counters (atomics). The request path can block only on BodyStore calls
+// Threads: `config.threads` threads, each running its own io_context (no
+// scheduler handoffs between threads); accepted connections are dealt to
+// them round robin, and each connection is a coroutine on its thread. A
+// slow client or origin only ever parks its own coroutine (every read/write
+// has a timeout). Shared state touched by requests: CacheIndex (one mutex,
+// O(1) hold), FetchCollapser (one mutex), one OriginPool per thread (idle
+// list, one mutex), AccessLog (one mutex, append only), counters (atomics). The request path can block only on BodyStore calls
 // (RocksDB reads/writes of one chunk) — see the report/README.
 //
 // Lifetime: create -> start() -> (beginDrain() | signals) -> waitStopped().

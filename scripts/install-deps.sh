@@ -13,8 +13,9 @@ packages=(
   libcli11-dev libfmt-dev nlohmann-json3-dev doctest-dev gnuplot-nox python3
   # proxy and its store: Beast/Asio, RocksDB, admin API, config, TLS origins
   libboost-dev librocksdb-dev libcpp-httplib-dev libtomlplusplus-dev libssl-dev
-  # end-to-end tests and benchmarks: real Prometheus (promtool), wrk, nginx, curl
-  prometheus wrk nginx-light curl
+  # end-to-end tests and benchmarks: real Prometheus (promtool), wrk, nginx, curl,
+  # openssl (self-signed certificates for the https-origin test)
+  prometheus wrk nginx-light curl openssl
   # agent: LibTorch on OpenBLAS (reference BLAS is ~6-10x slower)
   libtorch-dev libopenblas0-pthread
 )

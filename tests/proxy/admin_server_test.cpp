@@ -3,7 +3,9 @@
 
 #include "proxy/admin_server.h"
 
+#include <chrono>
 #include <mutex>
+#include <utility>
 #include <stdexcept>
 
 #include <doctest/doctest.h>
@@ -23,16 +25,32 @@ class TestHooks : public AdminHooks {
     std::lock_guard lock(mutex_);
     return R"({"capacityBytes":)" + std::to_string(capacity_) + "}";
   }
-  Status setCapacity(std::uint64_t bytes) override {
+  Status setCapacity(std::uint64_t bytes, std::chrono::seconds hold) override {
     std::lock_guard lock(mutex_);
     if (bytes < 4096) return Status::error("capacity below the 4096-byte minimum");
     capacity_ = bytes;
+    hold_ = hold;
+    pinnedCapacity_ = true;
     return Status::ok();
   }
-  Status setPolicy(edgecache::cachelib::PolicyId id) override {
+  Status setPolicy(edgecache::cachelib::PolicyId id, std::chrono::seconds hold) override {
     std::lock_guard lock(mutex_);
     policy_ = id;
+    hold_ = hold;
+    pinnedPolicy_ = true;
     return Status::ok();
+  }
+  bool releaseCapacity() override {
+    std::lock_guard lock(mutex_);
+    return std::exchange(pinnedCapacity_, false);
+  }
+  bool releasePolicy() override {
+    std::lock_guard lock(mutex_);
+    return std::exchange(pinnedPolicy_, false);
+  }
+  std::chrono::seconds hold() {
+    std::lock_guard lock(mutex_);
+    return hold_;
   }
   Result<std::uint64_t> purge(std::string_view url) override {
     std::lock_guard lock(mutex_);
@@ -59,6 +77,8 @@ class TestHooks : public AdminHooks {
   std::mutex mutex_;
   std::uint64_t capacity_ = 1 << 20;
   int policy_ = -1;
+  std::chrono::seconds hold_{-1};
+  bool pinnedCapacity_ = false, pinnedPolicy_ = false;
   std::vector<std::string> purged_;
 };
 
@@ -99,8 +119,26 @@ TEST_CASE("admin: every endpoint over a real socket") {
   auto cap = cli.Put("/capacity", "512MiB\n", "text/plain");
   REQUIRE(cap);
   CHECK(cap->status == 200);
-  CHECK(cap->body == "{\"ok\":true,\"capacityBytes\":536870912}\n");
+  CHECK(cap->body == "{\"ok\":true,\"capacityBytes\":536870912,\"holdSeconds\":null}\n");
   CHECK(hooks.capacity() == 536870912ull);
+  CHECK(hooks.hold() == std::chrono::seconds{0});
+  auto held = cli.Put("/capacity?hold=90", "2MiB", "text/plain");
+  REQUIRE(held);
+  CHECK(held->status == 200);
+  CHECK(held->body == "{\"ok\":true,\"capacityBytes\":2097152,\"holdSeconds\":90}\n");
+  CHECK(hooks.hold() == std::chrono::seconds{90});
+  for (const char* bad : {"0", "-1", "1.5", "abc", "", "99999999999", "2592001"}) {
+    CAPTURE(bad);
+    auto r = cli.Put(std::string("/capacity?hold=") + bad, "3MiB", "text/plain");
+    checkJsonError(r, 400);
+    CHECK(r->body.find("hold") != std::string::npos);
+  }
+  CHECK(hooks.capacity() == 2097152ull);  // refused holds change nothing
+  auto released = cli.Delete("/capacity");
+  REQUIRE(released);
+  CHECK(released->status == 200);
+  CHECK(released->body == "{\"ok\":true,\"released\":true}\n");
+  CHECK(cli.Delete("/capacity")->body == "{\"ok\":true,\"released\":false}\n");
   REQUIRE(cli.Put("/capacity", "1048576", "text/plain"));
   CHECK(hooks.capacity() == 1048576);
   checkJsonError(cli.Put("/capacity", "lots", "text/plain"), 400);
@@ -116,8 +154,11 @@ TEST_CASE("admin: every endpoint over a real socket") {
   auto pol = cli.Put("/policy", " LRU\n", "text/plain");
   REQUIRE(pol);
   CHECK(pol->status == 200);
-  CHECK(pol->body == "{\"ok\":true,\"policy\":\"lru\",\"id\":" + std::to_string(lru->id) + "}\n");
+  CHECK(pol->body == "{\"ok\":true,\"policy\":\"lru\",\"id\":" + std::to_string(lru->id) + ",\"holdSeconds\":null}\n");
   CHECK(hooks.policy() == lru->id);
+  checkJsonError(cli.Put("/policy?hold=x", "lru", "text/plain"), 400);
+  CHECK(cli.Delete("/policy")->body == "{\"ok\":true,\"released\":true}\n");
+  CHECK(cli.Delete("/policy")->body == "{\"ok\":true,\"released\":false}\n");
   auto unknown = cli.Put("/policy", "nosuchpolicy", "text/plain");
   checkJsonError(unknown, 400);
   CHECK(unknown->body.find("nosuchpolicy") != std::string::npos);
@@ -146,7 +187,9 @@ TEST_CASE("admin: every endpoint over a real socket") {
   auto wrongMethod = cli.Delete("/status");
   checkJsonError(wrongMethod, 405);
   CHECK(wrongMethod->get_header_value("Allow") == "GET");
-  checkJsonError(cli.Get("/capacity"), 405);
+  auto getCapacity = cli.Get("/capacity");
+  checkJsonError(getCapacity, 405);
+  CHECK(getCapacity->get_header_value("Allow") == "PUT, DELETE");
   checkJsonError(cli.Put("/capacity", std::string(10000, '1'), "text/plain"), 413);
 
   CHECK(cli.Get("/status")->status == 200);  // still serving after all that

@@ -28,6 +28,7 @@ policy = "s3fifo"
 controller = "joint-greedy"
 admin = "off"
 threads = 4
+hot-bytes = "32MiB"
 [limits]
 max-body-bytes = "1MiB"
 [timeouts]
@@ -45,6 +46,7 @@ dollars-per-gb-egress = 0.05
   CHECK(c->controller == "joint-greedy");
   CHECK_FALSE(c->admin.has_value());
   CHECK(c->threads == 4);
+  CHECK(c->hotBytes == 32ull << 20);
   CHECK(c->maxBodyBytes == 1ull << 20);
   CHECK(c->originConnectTimeout == std::chrono::milliseconds(500));
   CHECK(c->windowRequests == 5000);
@@ -57,6 +59,23 @@ dollars-per-gb-egress = 0.05
   CHECK(controllerSpec(stat) == "static:s3fifo:2GiB");
 }
 
+TEST_CASE("origin URLs: http and https, default ports") {
+  auto h = parseOriginUrl("http://example.com");
+  REQUIRE(h);
+  CHECK(h->scheme == "http");
+  CHECK(h->hostPort.port == 80);
+  auto s = parseOriginUrl("https://example.com/");
+  REQUIRE(s);
+  CHECK(s->scheme == "https");
+  CHECK(s->hostPort.host == "example.com");
+  CHECK(s->hostPort.port == 443);
+  auto p = parseOriginUrl("https://127.0.0.1:8443");
+  REQUIRE(p);
+  CHECK(p->hostPort.port == 8443);
+  CHECK_FALSE(parseOriginUrl("ftp://example.com"));
+  CHECK_FALSE(parseOriginUrl("https://example.com/path"));
+}
+
 TEST_CASE("bad files are refused with one line naming file and line or field") {
   struct Case {
     const char* text;
@@ -67,6 +86,7 @@ TEST_CASE("bad files are refused with one line naming file and line or field") {
       {"capacity = \"12XB\"\n", "capacity"},
       {"policy = \"nope\"\n", "policy"},
       {"threads = 0\n", "threads"},
+      {"hot-bytes = \"lots\"\n", "hot-bytes"},
       {"bogus = 1\n", "bogus: unknown setting"},
       {"[limits]\nmax-header-bytes = \"1GiB\"\n", "limits.max-header-bytes"},
       {"[control]\nfloor = \"8GiB\"\nceiling = \"1GiB\"\n", "control.floor"},

@@ -23,12 +23,20 @@
 #include <thread>
 #include <vector>
 
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/write.hpp>
 #include <httplib.h>
 
 #include "cachelib/policy_registry.h"
 #include "proxy/body_store.h"
 #include "proxy/cache_index.h"
 #include "proxy/control_loop.h"
+#include "proxy/hot_body_store.h"
 #include "proxy/http_date.h"
 #include "proxy/object_store_body_store.h"
 #include "proxy/proxy_server.h"
@@ -131,6 +139,12 @@ class TestOrigin {
       res.set_header("Cache-Control", "max-age=600");
       res.set_content(std::string(1000 + 10 * std::stoi(req.matches[1]), 'k'), "text/plain");
     });
+    svr_.Get("/host", [=, this](const httplib::Request& req, httplib::Response& res) {
+      count(req);
+      dated(res);
+      res.set_header("Cache-Control", "max-age=600");
+      res.set_content("host=" + req.get_header_value("Host"), "text/plain");
+    });
     svr_.Post("/inv", [=, this](const httplib::Request& req, httplib::Response& res) {
       count(req);
       res.set_content("posted:" + req.body, "text/plain");
@@ -210,6 +224,74 @@ class ResettingOrigin {
   int port_ = 0;
   std::thread thread_;
 };
+
+// A minimal HTTPS origin (Asio + OpenSSL, blocking, one thread, one request
+// per connection): GET /tls -> "tls body <n>", Cache-Control: max-age=60.
+class TlsOrigin {
+ public:
+  TlsOrigin(const std::string& certFile, const std::string& keyFile)
+      : ctx_(boost::asio::ssl::context::tls_server), acceptor_(ioc_) {
+    ctx_.use_certificate_chain_file(certFile);
+    ctx_.use_private_key_file(keyFile, boost::asio::ssl::context::pem);
+    const boost::asio::ip::tcp::endpoint ep(boost::asio::ip::make_address("127.0.0.1"), 0);
+    acceptor_.open(ep.protocol());
+    acceptor_.bind(ep);
+    acceptor_.listen();
+    port_ = acceptor_.local_endpoint().port();
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~TlsOrigin() {
+    ::shutdown(acceptor_.native_handle(), SHUT_RDWR);  // unblocks accept()
+    thread_.join();
+  }
+  int port() const { return port_; }
+  int requests() const { return requests_.load(); }
+  int handshakeFailures() const { return handshakeFailures_.load(); }
+
+ private:
+  void serve() {
+    for (;;) {
+      boost::system::error_code ec;
+      boost::asio::ip::tcp::socket socket(ioc_);
+      acceptor_.accept(socket, ec);
+      if (ec) return;
+      timeval tv{2, 0};
+      ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+      boost::asio::ssl::stream<boost::asio::ip::tcp::socket> tls(std::move(socket), ctx_);
+      tls.handshake(boost::asio::ssl::stream_base::server, ec);
+      if (ec) {
+        ++handshakeFailures_;
+        continue;
+      }
+      std::string request;
+      boost::asio::read_until(tls, boost::asio::dynamic_buffer(request), "\r\n\r\n", ec);
+      if (ec) continue;
+      const int n = ++requests_;
+      const std::string body = request.starts_with("GET /tls ") ? "tls body " + std::to_string(n) : "nope";
+      const std::string response = std::string(body == "nope" ? "HTTP/1.1 404 Not Found" : "HTTP/1.1 200 OK") +
+                                   "\r\nCache-Control: max-age=60\r\nContent-Length: " +
+                                   std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+      boost::asio::write(tls, boost::asio::buffer(response), ec);
+      ::SSL_shutdown(tls.native_handle());  // close_notify, without waiting for the peer's
+      tls.next_layer().close(ec);
+    }
+  }
+
+  boost::asio::io_context ioc_;
+  boost::asio::ssl::context ctx_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  int port_ = 0;
+  std::atomic<int> requests_{0}, handshakeFailures_{0};
+  std::thread thread_;
+};
+
+// A self-signed certificate + key for `subjectAltName` (openssl CLI), in dir.
+void makeSelfSignedCert(const std::filesystem::path& dir, const std::string& name, const std::string& san) {
+  const std::string cmd = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj /CN=" +
+                          name + " -addext subjectAltName=" + san + " -keyout '" + (dir / (name + ".key")).string() +
+                          "' -out '" + (dir / (name + ".pem")).string() + "' >/dev/null 2>&1";
+  REQUIRE_MESSAGE(std::system(cmd.c_str()) == 0, "openssl req failed (package openssl): " << cmd);
+}
 
 // A port with nothing listening.
 int deadPort() {
@@ -764,6 +846,286 @@ TEST_CASE("absolute-form requests for another host are refused (no open proxy)")
   CHECK(r2->status == 200);
 }
 
+TEST_CASE("the cache key includes scheme and Host (with port): one path, several sites") {
+  FakeClock clock;
+  TestOrigin origin(clock);
+  Proxy p(clock, origin.port());
+  p.start();
+  auto getHost = [&](const std::string& host) {
+    Client c(p.port());
+    c.send("GET /host HTTP/1.1\r\nHost: " + host + "\r\n\r\n");
+    auto r = c.read();
+    REQUIRE(r);
+    CHECK(r->status == 200);
+    return *r;
+  };
+  auto a1 = getHost("a.test");
+  CHECK(a1.body == "host=a.test");
+  CHECK(a1.header("x-cache") == "MISS");
+  auto b1 = getHost("b.test:8080");
+  CHECK(b1.body == "host=b.test:8080");
+  CHECK(b1.header("x-cache") == "MISS");
+  auto b2 = getHost("b.test");  // another port is another site
+  CHECK(b2.body == "host=b.test");
+  CHECK(b2.header("x-cache") == "MISS");
+  CHECK(origin.hitsOf("/host") == 3);
+  // Each site gets its own object back; host case and the default port do
+  // not split the key (RFC 3986 normalisation).
+  auto a2 = getHost("A.Test:80");
+  CHECK(a2.body == "host=a.test");
+  CHECK(a2.header("x-cache") == "HIT");
+  auto b3 = getHost("b.test:8080");
+  CHECK(b3.body == "host=b.test:8080");
+  CHECK(b3.header("x-cache") == "HIT");
+  CHECK(origin.hitsOf("/host") == 3);
+  CHECK(p.index->snapshot().objects == 3);
+  // Absolute-form for a site that is not the origin: refused, nothing fetched
+  // or served from a.test's stored object.
+  Client abs(p.port());
+  abs.send("GET http://a.test/host HTTP/1.1\r\nHost: a.test\r\n\r\n");
+  auto r = abs.read();
+  REQUIRE(r);
+  CHECK(r->status == 403);
+  CHECK(r->body.find("a.test") == std::string::npos);
+  CHECK(origin.hitsOf("/host") == 3);
+  // Absolute-form for the origin itself: keyed by the URI's authority, which
+  // overrides the Host field (RFC 9112 §3.2.2).
+  const std::string originAuthority = "127.0.0.1:" + std::to_string(origin.port());
+  Client self(p.port());
+  self.send("GET http://" + originAuthority + "/host HTTP/1.1\r\nHost: a.test\r\n\r\n");
+  auto s1 = self.read();
+  REQUIRE(s1);
+  CHECK(s1->body == "host=" + originAuthority);
+  CHECK(s1->header("x-cache") == "MISS");
+}
+
+TEST_CASE("limits: connections beyond max-connections get 503 and close; the others are served") {
+  FakeClock clock;
+  TestOrigin origin(clock);
+  Proxy p(clock, origin.port());
+  p.config.maxConnections = 2;
+  p.start();
+  Client c1(p.port()), c2(p.port());
+  // Both admitted (a served request proves the session is running).
+  for (Client* c : {&c1, &c2}) {
+    REQUIRE(c->send("GET /fresh HTTP/1.1\r\nHost: example.test\r\n\r\n"));
+    auto r = c->read();
+    REQUIRE(r);
+    CHECK(r->status == 200);
+  }
+  Client extra(p.port());
+  REQUIRE(extra.connected());  // the kernel accepts; the proxy answers and closes
+  auto refused = extra.read();
+  REQUIRE(refused);
+  CHECK(refused->status == 503);
+  CHECK(refused->header("connection") == "close");
+  CHECK(extra.closedByPeer());
+  CHECK(p.server->counters().connectionsRefused.load() == 1);
+  // The admitted connections keep working; a freed slot admits a new one.
+  REQUIRE(c1.send("GET /fresh HTTP/1.1\r\nHost: example.test\r\n\r\n"));
+  auto again = c1.read();
+  REQUIRE(again);
+  CHECK(again->status == 200);
+  REQUIRE(c2.send("GET /fresh HTTP/1.1\r\nHost: example.test\r\nConnection: close\r\n\r\n"));
+  REQUIRE(c2.read());
+  CHECK(c2.closedByPeer());
+  std::optional<RawResponse> admitted;
+  for (int i = 0; i < 100 && !(admitted && admitted->status == 200); ++i) {  // the slot frees when c2's session ends
+    admitted = get(p.port(), "/fresh");
+    if (!(admitted && admitted->status == 200)) std::this_thread::sleep_for(10ms);
+  }
+  REQUIRE(admitted);
+  CHECK(admitted->status == 200);
+}
+
+TEST_CASE("limits: a slowloris head gets 408 and close at the request timeout; others are served") {
+  FakeClock clock;
+  TestOrigin origin(clock);
+  Proxy p(clock, origin.port());
+  p.config.requestTimeout = 400ms;
+  p.config.idleTimeout = 5000ms;
+  p.start();
+  const std::string head = "GET /fresh HTTP/1.1\r\nHost: example.test\r\nX-Pad: aaaaaaaaaaaaaaaaaaaa\r\n\r\n";
+  Client slow(p.port());
+  std::atomic<bool> stop{false};
+  const auto t0 = std::chrono::steady_clock::now();
+  std::thread dripper([&] {
+    // One byte every 40 ms: ~2.5 s for the whole head, far beyond 400 ms,
+    // though every gap is well below it.
+    for (char ch : head) {
+      if (stop.load() || !slow.send(std::string_view(&ch, 1))) return;
+      std::this_thread::sleep_for(40ms);
+    }
+  });
+  // Meanwhile other clients are served promptly.
+  int served = 0;
+  for (int i = 0; i < 5; ++i) {
+    const auto s0 = std::chrono::steady_clock::now();
+    auto r = get(p.port(), "/fresh");
+    if (r && r->status == 200 && std::chrono::steady_clock::now() - s0 < 1000ms) ++served;
+  }
+  auto r = slow.read();
+  const auto elapsed = std::chrono::steady_clock::now() - t0;
+  stop = true;
+  dripper.join();
+  CHECK(served == 5);
+  REQUIRE(r);
+  CHECK(r->status == 408);
+  CHECK(elapsed >= 350ms);
+  CHECK(elapsed < 1500ms);
+  CHECK(slow.closedByPeer());
+
+  SUBCASE("a body that trickles in is a 408 too") {
+    Client body(p.port());
+    REQUIRE(body.send("POST /inv HTTP/1.1\r\nHost: example.test\r\nContent-Length: 100\r\n\r\nonly part"));
+    auto rb = body.read();
+    REQUIRE(rb);
+    CHECK(rb->status == 408);
+    CHECK(body.closedByPeer());
+    CHECK(origin.hitsOf("/inv") == 0);
+  }
+}
+
+TEST_CASE("limits: an idle keep-alive connection is closed at the idle timeout") {
+  FakeClock clock;
+  TestOrigin origin(clock);
+  Proxy p(clock, origin.port());
+  p.config.idleTimeout = 300ms;
+  p.config.requestTimeout = 5000ms;
+  p.start();
+  Client c(p.port());
+  REQUIRE(c.send("GET /fresh HTTP/1.1\r\nHost: example.test\r\n\r\n"));
+  auto r = c.read();
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  CHECK(r->header("connection") != "close");
+  const auto t0 = std::chrono::steady_clock::now();
+  CHECK(c.closedByPeer());  // EOF, no response bytes: nothing was requested
+  const auto waited = std::chrono::steady_clock::now() - t0;
+  CHECK(waited >= 250ms);
+  CHECK(waited < 2000ms);
+  // A connection that keeps sending requests within the idle timeout stays open.
+  Client busy(p.port());
+  for (int i = 0; i < 4; ++i) {
+    REQUIRE(busy.send("GET /fresh HTTP/1.1\r\nHost: example.test\r\n\r\n"));
+    auto rr = busy.read();
+    REQUIRE(rr);
+    CHECK(rr->status == 200);
+    std::this_thread::sleep_for(150ms);
+  }
+}
+
+TEST_CASE("hot tier over RocksDB: hits from memory, invalidation never serves the old copy") {
+  FakeClock clock;
+  TestOrigin origin(clock);
+  const auto dir = edgecache::testing::tempDir("proxy-e2e-hot");
+  ScopedDir cleanup{dir};
+  store::StoreOptions so;
+  so.path = (dir / "db").string();
+  auto db = store::ObjectStore::open(so);
+  REQUIRE(db);
+  auto bodies = makeObjectStoreBodyStore(*db.value());
+  HotBodyStore hot(*bodies, HotTierConfig{});
+  {
+    Proxy p(clock, origin.port(), nullptr, &hot);
+    p.start();
+    auto miss = get(p.port(), "/inv");
+    REQUIRE(miss);
+    CHECK(miss->body == "inv body 1");
+    for (int i = 0; i < 3; ++i) {  // the first hit fills from RocksDB, the others come from memory
+      auto hit = get(p.port(), "/inv");
+      REQUIRE(hit);
+      CHECK(hit->header("x-cache") == "HIT");
+      CHECK(hit->body == "inv body 1");
+    }
+    CHECK(hot.stats().fills == 1);
+    CHECK(hot.stats().hits == 2);
+    auto big = get(p.port(), "/big");  // stored by the miss; the ranges below fill, then hit, the hot tier
+    auto big2 = get(p.port(), "/big", "Range: bytes=100-109\r\n");
+    auto big3 = get(p.port(), "/big", "Range: bytes=100-109\r\n");
+    REQUIRE((big && big2 && big3));
+    CHECK(big3->status == 206);
+    CHECK(big3->body == "wxyzabcdef");
+    CHECK(big2->status == 206);
+    CHECK(big2->body == "wxyzabcdef");
+    CHECK(hot.stats().fills == 2);
+    CHECK(hot.stats().hits == 3);
+
+    Client post(p.port());
+    REQUIRE(post.send("POST /inv HTTP/1.1\r\nHost: example.test\r\nContent-Length: 1\r\n\r\nx"));
+    REQUIRE(post.read());
+    auto after = get(p.port(), "/inv");
+    REQUIRE(after);
+    CHECK(after->header("x-cache") == "MISS");
+    CHECK(after->body == "inv body 3");
+    auto again = get(p.port(), "/inv");
+    REQUIRE(again);
+    CHECK(again->body == "inv body 3");
+  }
+}
+
+TEST_CASE("https origin: TLS with a verified certificate; untrusted or misnamed certificates are a 502") {
+  FakeClock clock;
+  const auto dir = edgecache::testing::tempDir("proxy-e2e-tls");
+  ScopedDir cleanup{dir};
+  makeSelfSignedCert(dir, "origin", "IP:127.0.0.1");     // what the origin presents
+  makeSelfSignedCert(dir, "stranger", "IP:127.0.0.1");   // a CA the proxy is told to trust instead
+  makeSelfSignedCert(dir, "misnamed", "DNS:other.test");  // trusted, but for another name
+  auto start = [&](TlsOrigin& origin, const std::string& ca) {
+    auto p = std::make_unique<Proxy>(clock, origin.port());
+    p->config.origin.scheme = "https";
+    p->config.originCaFile = (dir / ca).string();
+    p->start();
+    return p;
+  };
+  SUBCASE("verified: fetched over TLS, then cached") {
+    TlsOrigin origin((dir / "origin.pem").string(), (dir / "origin.key").string());
+    auto p = start(origin, "origin.pem");
+    auto r1 = get(p->port(), "/tls");
+    REQUIRE(r1);
+    CHECK(r1->status == 200);
+    CHECK(r1->body == "tls body 1");
+    CHECK(r1->header("x-cache") == "MISS");
+    auto r2 = get(p->port(), "/tls");
+    REQUIRE(r2);
+    CHECK(r2->body == "tls body 1");
+    CHECK(r2->header("x-cache") == "HIT");
+    auto r3 = get(p->port(), "/other");  // a second TLS connection (the origin closes each one)
+    REQUIRE(r3);
+    CHECK(r3->status == 404);
+    CHECK(origin.requests() == 2);
+    CHECK(origin.handshakeFailures() == 0);
+  }
+  SUBCASE("untrusted certificate") {
+    TlsOrigin origin((dir / "origin.pem").string(), (dir / "origin.key").string());
+    auto p = start(origin, "stranger.pem");
+    auto r = get(p->port(), "/tls");
+    REQUIRE(r);
+    CHECK(r->status == 502);
+    CHECK(r->body.find("tls_failed") != std::string::npos);
+    CHECK(origin.requests() == 0);
+  }
+  SUBCASE("certificate for another name") {
+    TlsOrigin origin((dir / "misnamed.pem").string(), (dir / "misnamed.key").string());
+    auto p = start(origin, "misnamed.pem");
+    auto r = get(p->port(), "/tls");
+    REQUIRE(r);
+    CHECK(r->status == 502);
+    CHECK(origin.requests() == 0);
+  }
+  SUBCASE("a CA file that cannot be read fails start-up with one line") {
+    TlsOrigin origin((dir / "origin.pem").string(), (dir / "origin.key").string());
+    Proxy p(clock, origin.port());
+    p.config.origin.scheme = "https";
+    p.config.originCaFile = (dir / "missing.pem").string();
+    ProxyServer server(p.config, *p.index, &p.log);
+    const auto s = server.start();
+    CHECK_FALSE(s.isOk());
+    CHECK(s.message().find("missing.pem") != std::string::npos);
+    CHECK(s.message().find('\n') == std::string::npos);
+  }
+}
+
 TEST_CASE("origin down, slow or resetting -> 502/504 within the timeout") {
   FakeClock clock;
   SUBCASE("down") {
@@ -867,7 +1229,8 @@ TEST_CASE("control loop applies controller decisions live from recorded traffic"
   auto flip = std::make_unique<FlipController>();
   FlipController* flipped = flip.get();  // owned by the loop, read after stop()
   ControlLoop loop(*p.index, p.log, std::move(flip), lc,
-                   [&](const cachelib::WindowFeatures& f, const cachelib::Decision&) {
+                   [&](const cachelib::WindowFeatures& f, const cachelib::Decision&, const cachelib::Decision&, bool,
+                       bool) {
                      CHECK(f.requests >= 20);
                      ++decisions;
                    });

@@ -239,7 +239,8 @@ struct ProxyProcess {
 
 // Starts edgecache-proxy on 127.0.0.1:0 (and the admin API on 127.0.0.1:0
 // when `admin`), waits until it reports its ports.
-ProxyProcess startProxy(int originPort, const fs::path& storeDir, const fs::path& log, bool admin) {
+ProxyProcess startProxy(int originPort, const fs::path& storeDir, const fs::path& log, bool admin,
+                        const std::vector<std::string>& extraArgs = {}, const std::string& capacity = "1GiB") {
   std::vector<std::string> args = {EDGECACHE_PROXY_BIN,
                                    "--listen",
                                    "127.0.0.1:0",
@@ -248,11 +249,12 @@ ProxyProcess startProxy(int originPort, const fs::path& storeDir, const fs::path
                                    "--store",
                                    storeDir.string(),
                                    "--capacity",
-                                   "1GiB",
+                                   capacity,
                                    "--policy",
                                    "lru",
                                    "--admin",
                                    admin ? "127.0.0.1:0" : "off"};
+  args.insert(args.end(), extraArgs.begin(), extraArgs.end());
   ProxyProcess pp;
   pp.process = std::make_unique<Process>(args, log);
   const auto port = waitForPort(*pp.process, std::regex(R"(listening on 127\.0\.0\.1:(\d+))"), 20s);
@@ -385,6 +387,121 @@ TEST_CASE("a real Prometheus server scrapes the proxy's request counters") {
   REQUIRE(st);
   CHECK(WIFEXITED(*st));
   CHECK(WEXITSTATUS(*st) == 0);
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+}
+
+TEST_CASE("admin overrides pin capacity and policy across controller windows until released") {
+  const auto dir = edgecache::testing::tempDir("proxy-process-override");
+  TestOrigin origin;
+  {
+    std::ofstream cfg(dir / "proxy.toml");
+    cfg << "controller = \"static\"\n[control]\nwindow-seconds = 0.1\nfloor = \"1MiB\"\n";  // a window every 100 ms
+  }
+  // The static controller decides 8MiB + lru at every window: without the
+  // pin, a manual change would be undone within 100 ms.
+  auto proxy = startProxy(origin.port(), dir / "db", dir / "proxy.log", true,
+                          {"--config", (dir / "proxy.toml").string()}, "8MiB");
+  httplib::Client admin("127.0.0.1", proxy.adminPort);
+  admin.set_read_timeout(5, 0);
+  auto status = [&] {
+    auto r = admin.Get("/status");
+    REQUIRE(r);
+    REQUIRE(r->status == 200);
+    return nlohmann::json::parse(r->body);
+  };
+  // Waits (bounded) until `n` more controller windows have closed.
+  auto awaitWindows = [&](int n) {
+    const auto target = status()["control"]["windows"].get<long long>() + n;
+    for (int i = 0; i < 300 && status()["control"]["windows"].get<long long>() < target; ++i)
+      std::this_thread::sleep_for(10ms);
+    REQUIRE(status()["control"]["windows"].get<long long>() >= target);
+  };
+  constexpr std::uint64_t k8MiB = 8ull << 20, k3MiB = 3ull << 20;
+  awaitWindows(1);
+  CHECK(status()["capacityBytes"] == k8MiB);
+  CHECK(status()["overrides"]["capacity"].is_null());
+
+  auto put = admin.Put("/capacity", "3MiB", "text/plain");
+  REQUIRE(put);
+  CHECK(put->status == 200);
+  auto pol = admin.Put("/policy", "fifo", "text/plain");
+  REQUIRE(pol);
+  CHECK(pol->status == 200);
+  awaitWindows(3);
+  auto s = status();
+  CHECK(s["capacityBytes"] == k3MiB);  // the override holds...
+  CHECK(s["policy"] == "fifo");
+  CHECK(s["overrides"]["capacity"]["capacityBytes"] == k3MiB);
+  CHECK(s["overrides"]["capacity"]["holdSecondsLeft"].is_null());
+  CHECK(s["overrides"]["policy"]["policy"] == "fifo");
+  CHECK(s["control"]["proposed"]["capacityBytes"] == k8MiB);  // ...while the controller still proposes its own
+  CHECK(s["control"]["proposed"]["policy"] == "lru");
+  CHECK(proxy.process->log().find("capacity pinned by admin; controller proposed 8MiB") != std::string::npos);
+  auto metrics = admin.Get("/metrics");
+  REQUIRE(metrics);
+  CHECK(metrics->body.find("edgecache_override_pinned{dimension=\"capacity\"} 1") != std::string::npos);
+  CHECK(metrics->body.find("edgecache_controller_proposed_capacity_bytes 8388608") != std::string::npos);
+
+  // DELETE hands the dimension back: the controller's decision applies at once.
+  auto del = admin.Delete("/capacity");
+  REQUIRE(del);
+  CHECK(del->body == "{\"ok\":true,\"released\":true}\n");
+  s = status();
+  CHECK(s["capacityBytes"] == k8MiB);
+  CHECK(s["overrides"]["capacity"].is_null());
+  CHECK(s["policy"] == "fifo");  // the other pin is untouched
+  awaitWindows(2);
+  CHECK(status()["policy"] == "fifo");
+  REQUIRE(admin.Delete("/policy"));
+  CHECK(status()["policy"] == "lru");
+
+  // A timed hold ends by itself.
+  auto timed = admin.Put("/capacity?hold=1", "3MiB", "text/plain");
+  REQUIRE(timed);
+  CHECK(timed->status == 200);
+  s = status();
+  CHECK(s["capacityBytes"] == k3MiB);
+  CHECK(s["overrides"]["capacity"]["holdSecondsLeft"].get<double>() > 0.0);
+  CHECK(s["overrides"]["capacity"]["holdSecondsLeft"].get<double>() <= 1.0);
+  for (int i = 0; i < 300 && !status()["overrides"]["capacity"].is_null(); ++i) std::this_thread::sleep_for(10ms);
+  s = status();
+  CHECK(s["overrides"]["capacity"].is_null());
+  CHECK(s["capacityBytes"] == k8MiB);
+
+  proxy.process->signal(SIGTERM);
+  CHECK(proxy.process->wait(15s));
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+}
+
+TEST_CASE("the hot tier serves repeat hits from memory and shows in /status and /metrics") {
+  const auto dir = edgecache::testing::tempDir("proxy-process-hot");
+  TestOrigin origin;
+  auto proxy = startProxy(origin.port(), dir / "db", dir / "proxy.log", true);
+  auto client = clientFor(proxy.port);
+  const std::string path = "/obj/4242";
+  for (int i = 0; i < 4; ++i) {  // miss (stored), hit (read from RocksDB, fills), 2 hits from memory
+    auto r = client->Get(path);
+    REQUIRE(r);
+    CHECK(r->status == 200);
+    CHECK(r->body == expectedBody(path));
+    CHECK(r->get_header_value("X-Cache") == (i == 0 ? "MISS" : "HIT"));
+  }
+  httplib::Client admin("127.0.0.1", proxy.adminPort);
+  auto st = admin.Get("/status");
+  REQUIRE(st);
+  const auto j = nlohmann::json::parse(st->body);
+  CHECK(j["hotTier"]["fills"] == 1);
+  CHECK(j["hotTier"]["hits"] == 2);
+  CHECK(j["hotTier"]["bytes"] == expectedBody(path).size());
+  auto m = admin.Get("/metrics");
+  REQUIRE(m);
+  CHECK(m->body.find("edgecache_hot_tier_hits_total 2") != std::string::npos);
+  CHECK(m->body.find("edgecache_hot_tier_objects 1") != std::string::npos);
+  CHECK(origin.hitsOf(path) == 1);
+  proxy.process->signal(SIGTERM);
+  CHECK(proxy.process->wait(15s));
   std::error_code ec;
   fs::remove_all(dir, ec);
 }

@@ -1,0 +1,156 @@
+#include "proxy/hot_body_store.h"
+
+#include <algorithm>
+#include <cstring>
+#include <deque>
+#include <mutex>
+#include <unordered_map>
+
+namespace edgecache::proxy {
+
+namespace {
+
+using Body = std::shared_ptr<const std::string>;
+
+class MemoryReader final : public BodyStore::Reader {
+ public:
+  explicit MemoryReader(Body body) : body_(std::move(body)) {}
+  std::uint64_t sizeBytes() const noexcept override { return body_->size(); }
+  Result<std::size_t> read(std::uint64_t offsetBytes, std::span<char> out) override {
+    if (offsetBytes >= body_->size()) return std::size_t{0};
+    const std::size_t n = std::min<std::uint64_t>(out.size(), body_->size() - offsetBytes);
+    std::memcpy(out.data(), body_->data() + offsetBytes, n);
+    return n;
+  }
+  const std::string* contiguous() const noexcept override { return body_.get(); }
+
+ private:
+  Body body_;
+};
+
+}  // namespace
+
+struct HotBodyStore::Shard {
+  struct Entry {
+    Body body;
+    bool referenced = false;
+  };
+  mutable std::mutex mutex;
+  std::unordered_map<std::uint64_t, Entry> map;
+  std::deque<std::uint64_t> clock;  // admission order; may hold ids already erased (skipped)
+  std::uint64_t bytes = 0;
+};
+
+HotBodyStore::HotBodyStore(BodyStore& inner, HotTierConfig config)
+    : inner_(inner), config_(config), shards_(std::make_unique<Shard[]>(std::max<std::size_t>(1, config.shards))) {
+  config_.shards = std::max<std::size_t>(1, config_.shards);
+  shardBudget_ = config_.budgetBytes / config_.shards;
+  maxObject_ = std::min(config_.maxObjectBytes, shardBudget_);
+}
+
+HotBodyStore::~HotBodyStore() = default;
+
+HotBodyStore::Shard& HotBodyStore::shardOf(std::uint64_t storeId) const noexcept {
+  // Store ids are random; mix anyway so sequential ids (tests) spread too.
+  const std::uint64_t h = (storeId ^ (storeId >> 31)) * 0x9e3779b97f4a7c15ull;
+  return shards_[(h >> 40) % config_.shards];
+}
+
+Result<std::unique_ptr<BodyStore::Writer>> HotBodyStore::beginWrite(std::uint64_t storeId) {
+  return inner_.beginWrite(storeId);
+}
+
+Result<std::unique_ptr<BodyStore::Reader>> HotBodyStore::openRead(std::uint64_t storeId) {
+  Shard& shard = shardOf(storeId);
+  if (maxObject_ > 0) {
+    std::lock_guard lock(shard.mutex);
+    if (auto it = shard.map.find(storeId); it != shard.map.end()) {
+      it->second.referenced = true;
+      hits_.fetch_add(1, std::memory_order_relaxed);
+      return std::unique_ptr<Reader>(std::make_unique<MemoryReader>(it->second.body));
+    }
+  }
+  auto opened = inner_.openRead(storeId);
+  if (!opened || maxObject_ == 0 || opened.value()->sizeBytes() > maxObject_) return opened;
+
+  // Read it whole (outside the lock); a failure is reported exactly as the
+  // inner store reports it, and nothing is admitted.
+  auto& reader = *opened.value();
+  auto body = std::make_shared<std::string>();
+  body->resize(static_cast<std::size_t>(reader.sizeBytes()));
+  std::size_t filled = 0;
+  while (filled < body->size()) {
+    auto got = reader.read(filled, std::span<char>(body->data() + filled, body->size() - filled));
+    if (!got) return got.status();
+    if (got.value() == 0) return Result<std::unique_ptr<Reader>>::error("store: body shorter than recorded");
+    filled += got.value();
+  }
+  Body shared = std::move(body);
+  {
+    std::lock_guard lock(shard.mutex);
+    auto [it, inserted] = shard.map.try_emplace(storeId, Shard::Entry{shared, false});
+    if (inserted) {
+      shard.bytes += shared->size();
+      shard.clock.push_back(storeId);
+      fills_.fetch_add(1, std::memory_order_relaxed);
+      // CLOCK: second chance for referenced bodies; never evict the one
+      // just admitted (it is at the back and the budget admits it alone).
+      while (shard.bytes > shardBudget_ && !shard.clock.empty()) {
+        const std::uint64_t victim = shard.clock.front();
+        shard.clock.pop_front();
+        auto v = shard.map.find(victim);
+        if (v == shard.map.end()) continue;  // erased earlier
+        if (v->second.referenced && victim != storeId) {
+          v->second.referenced = false;
+          shard.clock.push_back(victim);
+          continue;
+        }
+        shard.bytes -= v->second.body->size();
+        shard.map.erase(v);
+        evictions_.fetch_add(1, std::memory_order_relaxed);
+      }
+    }
+  }
+  return std::unique_ptr<Reader>(std::make_unique<MemoryReader>(std::move(shared)));
+}
+
+Status HotBodyStore::erase(std::uint64_t storeId) {
+  {
+    Shard& shard = shardOf(storeId);
+    std::lock_guard lock(shard.mutex);
+    if (auto it = shard.map.find(storeId); it != shard.map.end()) {
+      shard.bytes -= it->second.body->size();
+      shard.map.erase(it);
+      // The id stays in `clock` until it reaches the front; compact when
+      // stale ids dominate so the deque stays O(resident).
+      if (shard.clock.size() > 2 * shard.map.size() + 64) {
+        std::erase_if(shard.clock, [&](std::uint64_t id) { return !shard.map.contains(id); });
+      }
+    }
+  }
+  return inner_.erase(storeId);
+}
+
+Status HotBodyStore::updateMetadata(std::uint64_t storeId, std::string_view metadata) {
+  return inner_.updateMetadata(storeId, metadata);  // the body (and so the hot copy) is unchanged
+}
+
+Status HotBodyStore::forEach(
+    const std::function<void(std::uint64_t, std::string_view, std::uint64_t)>& fn) {
+  return inner_.forEach(fn);
+}
+
+HotTierStats HotBodyStore::stats() const {
+  HotTierStats s;
+  s.hits = hits_.load(std::memory_order_relaxed);
+  s.fills = fills_.load(std::memory_order_relaxed);
+  s.evictions = evictions_.load(std::memory_order_relaxed);
+  for (std::size_t i = 0; i < config_.shards; ++i) {
+    std::lock_guard lock(shards_[i].mutex);
+    s.bytes += shards_[i].bytes;
+    s.objects += shards_[i].map.size();
+  }
+  return s;
+}
+
+}  // namespace edgecache::proxy

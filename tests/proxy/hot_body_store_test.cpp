@@ -1,0 +1,115 @@
+// HotBodyStore over the in-memory BodyStore: fill on read, zero-copy
+// readers, CLOCK eviction within the byte budget, invalidation on erase.
+
+#include "proxy/hot_body_store.h"
+
+#include <doctest/doctest.h>
+
+#include <string>
+
+using namespace edgecache::proxy;
+
+namespace {
+
+void put(BodyStore& store, std::uint64_t id, const std::string& body) {
+  auto w = store.beginWrite(id);
+  REQUIRE(w);
+  REQUIRE(w.value()->append(body).isOk());
+  REQUIRE(w.value()->commit("meta").isOk());
+}
+
+std::string readAll(BodyStore::Reader& r) {
+  std::string out(r.sizeBytes(), '\0');
+  std::size_t at = 0;
+  while (at < out.size()) {
+    auto got = r.read(at, std::span<char>(out.data() + at, out.size() - at));
+    REQUIRE(got);
+    REQUIRE(got.value() > 0);
+    at += got.value();
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("hot tier: the first read fills, later reads share one buffer") {
+  auto inner = makeMemoryBodyStore();
+  HotBodyStore hot(*inner, HotTierConfig{1 << 20, 64 << 10, 4});
+  const std::string body(5000, 'a');
+  put(hot, 7, body);  // writes pass through: nothing admitted yet
+  CHECK(hot.stats().objects == 0);
+  auto r1 = hot.openRead(7);
+  REQUIRE(r1);
+  CHECK(readAll(*r1.value()) == body);
+  CHECK(hot.stats().fills == 1);
+  CHECK(hot.stats().hits == 0);
+  auto r2 = hot.openRead(7);
+  REQUIRE(r2);
+  REQUIRE(r2.value()->contiguous() != nullptr);
+  CHECK(*r2.value()->contiguous() == body);
+  CHECK(r2.value()->contiguous() == r1.value()->contiguous());  // shared, not copied
+  CHECK(hot.stats().hits == 1);
+  CHECK(hot.stats().bytes == body.size());
+  std::array<char, 10> tail{};
+  auto got = r2.value()->read(4995, tail);
+  REQUIRE(got);
+  CHECK(got.value() == 5);
+  CHECK(r2.value()->read(5000, tail).value() == 0);
+}
+
+TEST_CASE("hot tier: erase drops the copy before the object; a live reader keeps its bytes") {
+  auto inner = makeMemoryBodyStore();
+  HotBodyStore hot(*inner, HotTierConfig{1 << 20, 64 << 10, 4});
+  put(hot, 9, "old body");
+  REQUIRE(hot.openRead(9));
+  auto reader = hot.openRead(9);
+  REQUIRE(reader);
+  REQUIRE(hot.erase(9).isOk());
+  CHECK(hot.stats().bytes == 0);
+  CHECK(hot.stats().objects == 0);
+  CHECK_FALSE(hot.openRead(9));       // gone from memory and from the inner store
+  CHECK_FALSE(inner->openRead(9));
+  CHECK(*reader.value()->contiguous() == "old body");  // a response in flight finishes
+  put(hot, 10, "new body");  // a replacement is a new id
+  auto fresh = hot.openRead(10);
+  REQUIRE(fresh);
+  CHECK(readAll(*fresh.value()) == "new body");
+}
+
+TEST_CASE("hot tier: bounded by its byte budget, CLOCK keeps the referenced body") {
+  auto inner = makeMemoryBodyStore();
+  HotBodyStore hot(*inner, HotTierConfig{12000, 8000, 1});  // one shard: room for two 5000-byte bodies
+  for (std::uint64_t id = 1; id <= 3; ++id) put(hot, id, std::string(5000, char('0' + id)));
+  REQUIRE(hot.openRead(1));
+  REQUIRE(hot.openRead(2));
+  REQUIRE(hot.openRead(1));  // referenced: survives the next eviction
+  REQUIRE(hot.openRead(3));  // over budget: 2 goes
+  const auto s = hot.stats();
+  CHECK(s.bytes <= 12000);
+  CHECK(s.objects == 2);
+  CHECK(s.evictions == 1);
+  auto one = hot.openRead(1);
+  REQUIRE(one);
+  CHECK(one.value()->contiguous() != nullptr);
+  auto two = hot.openRead(2);  // refilled from the inner store, still correct
+  REQUIRE(two);
+  CHECK(readAll(*two.value()) == std::string(5000, '2'));
+}
+
+TEST_CASE("hot tier: big bodies and a zero budget bypass memory") {
+  auto inner = makeMemoryBodyStore();
+  HotBodyStore hot(*inner, HotTierConfig{1 << 20, 1000, 4});
+  put(hot, 1, std::string(1001, 'b'));
+  for (int i = 0; i < 2; ++i) {
+    auto r = hot.openRead(1);
+    REQUIRE(r);
+    CHECK(r.value()->contiguous() == nullptr);
+    CHECK(readAll(*r.value()) == std::string(1001, 'b'));
+  }
+  CHECK(hot.stats().objects == 0);
+  HotBodyStore off(*inner, HotTierConfig{0, 1000, 4});
+  auto r = off.openRead(1);
+  REQUIRE(r);
+  CHECK(r.value()->contiguous() == nullptr);
+  CHECK_FALSE(off.openRead(12345));  // absent ids are errors, as in the inner store
+}
