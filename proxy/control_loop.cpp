@@ -234,7 +234,9 @@ void ControlLoop::run() {
     features.cost.rental = cachelib::rentalDollars(config_.prices, double(snap.capacityBytes), windowAge);
     windowStart_ = now;
     windowRequests_ = 0;
+    const auto decideStart = std::chrono::steady_clock::now();
     const cachelib::Decision d = controller_->decide(features);
+    decisionSeconds_.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - decideStart).count());
     apply(d);
     {
       std::lock_guard lock(mutex_);

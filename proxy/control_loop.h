@@ -39,6 +39,7 @@
 #include "cachelib/status.h"
 #include "cachelib/window_features.h"
 #include "proxy/cache_index.h"
+#include "proxy/metrics.h"
 
 namespace edgecache::proxy {
 
@@ -113,6 +114,8 @@ class ControlLoop {
   void start();
   void stop();
   ControlStatus status() const;
+  // Time of each window's decide() (off the request path). Call before start().
+  void setDecisionHistogram(Histogram h) { decisionSeconds_ = h; }
   // Forces the current window to close on the next tick (tests, admin).
   void closeWindowSoon() noexcept { forceClose_.store(true); }
 
@@ -145,6 +148,7 @@ class ControlLoop {
   std::condition_variable wake_;
   bool stopping_ = false;
   std::atomic<bool> forceClose_{false};
+  Histogram decisionSeconds_;
   ControlStatus status_;
   cachelib::CostMeter meter_;
   std::thread thread_;

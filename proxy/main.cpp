@@ -47,6 +47,18 @@ int main(int argc, char** argv) {
   if (std::holds_alternative<int>(parsed)) return std::get<int>(parsed);
   const proxy::ProxyConfig config = std::get<proxy::ProxyConfig>(std::move(parsed));
 
+  const std::string spec = proxy::controllerSpec(config);
+  auto controller = agent::isAgentControllerSpec(spec) ? agent::makeAgentController(spec) : cachelib::makeController(spec);
+  if (!controller) {
+    std::fprintf(stderr, "edgecache-proxy: controller: %s%s\n", controller.message().c_str(),
+                 agent::isAgentControllerSpec(spec) ? "" : " (or the DRL agent: drl[:MODEL])");
+    return 2;
+  }
+  if (config.checkOnly) {
+    std::fprintf(stderr, "edgecache-proxy: configuration OK (controller %s)\n", controller.value()->name().c_str());
+    return 0;
+  }
+
   std::string error;
   std::unique_ptr<store::ObjectStore> db;
   auto store = openStore(config, db, error);
@@ -73,14 +85,16 @@ int main(int argc, char** argv) {
   std::fprintf(stderr, "edgecache-proxy: index rebuilt: %llu objects, %llu dropped\n",
                static_cast<unsigned long long>(rebuilt.loaded), static_cast<unsigned long long>(rebuilt.dropped));
 
-  const std::string spec = proxy::controllerSpec(config);
-  auto controller = agent::isAgentControllerSpec(spec) ? agent::makeAgentController(spec) : cachelib::makeController(spec);
-  if (!controller) {
-    std::fprintf(stderr, "edgecache-proxy: controller: %s%s\n", controller.message().c_str(),
-                 agent::isAgentControllerSpec(spec) ? "" : " (or the DRL agent: drl[:MODEL])");
-    return 2;
-  }
   proxy::AccessLog accessLog;
+  // Metrics: the data plane and the loop update their histograms directly;
+  // ProxyAdmin (further down) mirrors counters and gauges at each scrape.
+  // Declared before the loop and the server so it outlives both.
+  proxy::MetricsRegistry registry;
+  auto instruments = proxy::registerDataPlaneInstruments(registry);
+  if (!instruments) {
+    std::fprintf(stderr, "edgecache-proxy: metrics: %s\n", instruments.message().c_str());
+    return 1;
+  }
   proxy::ControlLoopConfig lc;
   lc.windowRequests = config.windowRequests;
   lc.windowSeconds = config.windowSeconds;
@@ -111,9 +125,11 @@ int main(int argc, char** argv) {
                                          f.hitRatioObserved(), cachelib::formatByteSize(d.capacityBytes).c_str(),
                                          policyName(d.policy).c_str(), pinned.c_str());
                           });
+  loop.setDecisionHistogram(instruments->decisionSeconds);
   loop.start();
 
   proxy::ProxyServer server(config, *index.value(), &accessLog);
+  server.setInstruments(instruments->proxy);
   server.handleSignals();
   if (auto s = server.start(); !s) {
     std::fprintf(stderr, "edgecache-proxy: %s\n", s.message().c_str());
@@ -125,7 +141,6 @@ int main(int argc, char** argv) {
                proxy::controllerSpec(config).c_str());
   // Admin API + metrics (own port, own threads; talks to the data plane only
   // through ProxyAdmin).
-  proxy::MetricsRegistry registry;
   std::unique_ptr<proxy::ProxyAdmin> hooks;
   std::unique_ptr<proxy::AdminServer> admin;
   if (config.admin) {

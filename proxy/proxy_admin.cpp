@@ -26,7 +26,9 @@ struct ProxyAdmin::Handles {
   MirroredCounter hotHits, hotFills, hotEvictions;
   Gauge hotBytes, hotObjects;
   Gauge connections, capacity, used, objects, policyId;
-  Gauge costRental, costEgress, costResize, egressBytes;
+  MirroredCounter costRental, costEgress, costResize, evictions;
+  Gauge egressBytes;
+  std::vector<std::pair<cachelib::PolicyId, Gauge>> policyInfo;
   Gauge pinnedCapacity, pinnedPolicy, proposedCapacity, proposedPolicy;
 };
 
@@ -110,9 +112,20 @@ cachelib::Result<std::unique_ptr<ProxyAdmin>> ProxyAdmin::create(CacheIndex& ind
   gauge("edgecache_cache_used_bytes", "Bytes of resident objects.", h->used);
   gauge("edgecache_cache_objects", "Resident objects.", h->objects);
   gauge("edgecache_cache_policy_id", "Registry id of the replacement policy.", h->policyId);
-  gauge("edgecache_cost_rental_dollars", "Capacity rental since start (capacity x wall time).", h->costRental);
-  gauge("edgecache_cost_egress_dollars", "Origin egress since start (missed bytes).", h->costEgress);
-  gauge("edgecache_cost_resize_dollars", "Resize fees since start.", h->costResize);
+  plainCounter("edgecache_cost_rental_dollars_total", "Capacity rental since start (capacity x wall time x price).",
+               h->costRental);
+  plainCounter("edgecache_cost_egress_dollars_total", "Origin egress since start (missed bytes x price).", h->costEgress);
+  plainCounter("edgecache_cost_resize_dollars_total", "Resize fees since start.", h->costResize);
+  plainCounter("edgecache_cache_evictions_total", "Objects evicted by the replacement policy (resizes included).",
+               h->evictions);
+  auto policyInfo = registry.gaugeFamily("edgecache_cache_policy_info",
+                                         "1 for the replacement policy in force, 0 for the others.", {"policy"});
+  if (!policyInfo) return policyInfo.status();
+  for (const cachelib::PolicyInfo& p : cachelib::onlinePolicies()) {
+    auto g = policyInfo.value()->withLabels({p.name});
+    if (!g) return g.status();
+    h->policyInfo.emplace_back(p.id, g.value());
+  }
   gauge("edgecache_egress_bytes", "Missed bytes since start (control loop view).", h->egressBytes);
   auto pinned = registry.gaugeFamily("edgecache_override_pinned",
                                      "1 while a manual admin override pins the dimension against the controller.",
@@ -135,6 +148,42 @@ cachelib::Result<std::unique_ptr<ProxyAdmin>> ProxyAdmin::create(CacheIndex& ind
         "The controller's latest policy decision, registry id (applied unless pinned).", h->proposedPolicy);
   if (!error.empty()) return cachelib::Result<std::unique_ptr<ProxyAdmin>>::error(error);
   return std::make_unique<ProxyAdmin>(index, server, loop, std::move(defaultAuthority), registry, std::move(h), hot);
+}
+
+cachelib::Result<DataPlaneInstruments> registerDataPlaneInstruments(MetricsRegistry& registry) {
+  DataPlaneInstruments out;
+  // Seconds; 100 us .. 10 s for responses and origin fetches, 1 us .. 1 s
+  // for controller decisions (the DRL edge model decides in microseconds).
+  const std::vector<double> responseBounds{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                           0.05,   0.1,     0.25,   0.5,   1,      2.5,   5,    10};
+  const std::vector<double> decisionBounds{1e-6,   2.5e-6, 5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4,
+                                           5e-4,   1e-3,   1e-2, 0.1,  1};
+  auto response = registry.histogramFamily("edgecache_response_seconds",
+                                           "Client request handling time, request read to response written, by cache "
+                                           "result.",
+                                           {"result"}, responseBounds);
+  if (!response) return response.status();
+  auto served = registry.counterFamily("edgecache_served_bytes_total", "Body bytes sent to clients, by cache result.",
+                                       {"result"});
+  if (!served) return served.status();
+  for (std::size_t i = 0; i < kResponseOutcomes; ++i) {
+    auto hist = response.value()->withLabels({kResponseOutcomeNames[i]});
+    if (!hist) return hist.status();
+    out.proxy.responseSeconds[i] = hist.value();
+    auto c = served.value()->withLabels({kResponseOutcomeNames[i]});
+    if (!c) return c.status();
+    out.proxy.servedBytes[i] = c.value();
+  }
+  auto origin = registry.histogram("edgecache_origin_fetch_seconds",
+                                   "Origin fetches: request sent to response head received (failures not counted).",
+                                   responseBounds);
+  if (!origin) return origin.status();
+  out.proxy.originFetchSeconds = origin.value();
+  auto decision = registry.histogram("edgecache_control_decision_seconds",
+                                     "Controller decide() time per window (off the request path).", decisionBounds);
+  if (!decision) return decision.status();
+  out.decisionSeconds = decision.value();
+  return out;
 }
 
 ProxyAdmin::ProxyAdmin(CacheIndex& index, const ProxyServer& server, ControlLoop* loop,
@@ -249,6 +298,8 @@ void ProxyAdmin::syncMetrics() {
   h.used.set(double(snap.usedBytes));
   h.objects.set(double(snap.objects));
   h.policyId.set(double(snap.policy));
+  for (auto& [id, g] : h.policyInfo) g.set(id == snap.policy ? 1.0 : 0.0);
+  h.evictions.sync(double(snap.stats.evictions));
   if (hot_) {
     const auto hs = hot_->stats();
     h.hotHits.sync(double(hs.hits));
@@ -262,9 +313,9 @@ void ProxyAdmin::syncMetrics() {
     h.windows.sync(double(st.windows));
     h.resizes.sync(double(st.resizes));
     h.switches.sync(double(st.policySwitches));
-    h.costRental.set(st.cost.rental);
-    h.costEgress.set(st.cost.egress);
-    h.costResize.set(st.cost.resize);
+    h.costRental.sync(st.cost.rental);
+    h.costEgress.sync(st.cost.egress);
+    h.costResize.sync(st.cost.resize);
     h.egressBytes.set(double(st.missBytes));
     h.pinnedCapacity.set(st.capacityPin.active ? 1.0 : 0.0);
     h.pinnedPolicy.set(st.policyPin.active ? 1.0 : 0.0);

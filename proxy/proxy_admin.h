@@ -29,6 +29,16 @@
 
 namespace edgecache::proxy {
 
+// The histograms and per-result counters the data plane and the control loop
+// update themselves, registered in `registry` (hand them to
+// ProxyServer::setInstruments and ControlLoop::setDecisionHistogram before
+// their start()).
+struct DataPlaneInstruments {
+  ProxyInstruments proxy;
+  Histogram decisionSeconds;
+};
+cachelib::Result<DataPlaneInstruments> registerDataPlaneInstruments(MetricsRegistry& registry);
+
 class ProxyAdmin final : public AdminHooks {
  public:
   // All references must outlive this object; `loop` and `hot` (the hot tier,

@@ -255,11 +255,16 @@ Result<ProxyConfig> loadConfigFile(const std::string& path, ProxyConfig c) {
 
 std::variant<ProxyConfig, int> parseCommandLine(int argc, char** argv) {
   CLI::App app{"edgecache-proxy: an HTTP/1.1 edge caching reverse proxy for one origin.\n"
-               "Settings come from defaults, then --config FILE (TOML), then these options."};
+               "Settings come from defaults, then --config FILE (TOML), then these options. Limits, timeouts and\n"
+               "the controller's window, capacity range and prices are set in the file: deploy/edgecache-proxy.toml\n"
+               "lists every setting with its default."};
   std::string configFile, listen, origin, store, capacity, policy, controller, admin, adminToken, hotBytes,
       originCa;
   unsigned threads = 0;
+  bool checkOnly = false;
   app.add_option("--config", configFile, "TOML file with the same settings (command line overrides it)");
+  app.add_flag("--check-config", checkOnly,
+               "Validate the settings (and build the controller, loading its model) then exit: 0 if usable, 2 if not");
   app.add_option("--listen", listen, "Client address host:port (default 127.0.0.1:8080, loopback only)");
   app.add_option("--origin", origin, "The one origin, http://host:port (default http://127.0.0.1:9000)");
   app.add_option("--origin-ca", originCa,
@@ -287,6 +292,7 @@ std::variant<ProxyConfig, int> parseCommandLine(int argc, char** argv) {
     return 2;
   }
   ProxyConfig c;
+  c.checkOnly = checkOnly;
   if (!configFile.empty()) {
     auto loaded = loadConfigFile(configFile, c);
     if (!loaded) {

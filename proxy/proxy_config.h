@@ -56,6 +56,7 @@ struct ProxyConfig {
   std::optional<HostPort> admin = HostPort{"127.0.0.1", 9091};  // nullopt: no admin API
   std::string adminToken;                     // bearer token for mutating admin calls; empty = none
   unsigned threads = 2;                       // I/O threads running the io_context
+  bool checkOnly = false;                      // --check-config: validate, build the controller, exit
   std::uint64_t hotBytes = 128ull << 20;      // in-memory hot tier of bodies (proxy/hot_body_store.h); 0 = off
 
   // Limits.

@@ -147,6 +147,23 @@ class ClientWriter {
   ClientWriter(beast::tcp_stream& stream, std::chrono::milliseconds timeout, ProxyCounters& counters)
       : stream_(stream), timeout_(timeout), counters_(counters) {}
   bool ok() const noexcept { return ok_; }
+  // Per request: how it was answered (from the response's X-Cache label)
+  // and the body bytes sent for it.
+  void beginRequest() noexcept {
+    outcome_ = ResponseOutcome::kError;
+    requestBodyBytes_ = 0;
+  }
+  void noteLabel(std::string_view label) noexcept {
+    static constexpr std::pair<std::string_view, ResponseOutcome> kLabels[] = {
+        {"HIT", ResponseOutcome::kHit},       {"STALE", ResponseOutcome::kStale},
+        {"COLLAPSED", ResponseOutcome::kCollapsed}, {"REVALIDATED", ResponseOutcome::kRevalidated},
+        {"MISS", ResponseOutcome::kMiss},     {"PASS", ResponseOutcome::kPass}};
+    outcome_ = ResponseOutcome::kError;
+    for (const auto& [name, outcome] : kLabels)
+      if (label == name) outcome_ = outcome;
+  }
+  ResponseOutcome outcome() const noexcept { return outcome_; }
+  std::uint64_t requestBodyBytes() const noexcept { return requestBodyBytes_; }
 
   awaitable<bool> write(std::string_view data) {
     co_return co_await send(std::array<asio::const_buffer, 1>{asio::buffer(data.data(), data.size())});
@@ -154,6 +171,7 @@ class ClientWriter {
   awaitable<bool> writeBody(std::string_view data, bool chunked) {
     if (data.empty()) co_return ok_;
     counters_.bytesToClients.fetch_add(data.size(), std::memory_order_relaxed);
+    requestBodyBytes_ += data.size();
     if (!chunked) co_return co_await write(data);
     char line[24];
     const int n = std::snprintf(line, sizeof line, "%zx\r\n", data.size());
@@ -166,6 +184,7 @@ class ClientWriter {
   // gathered write: one syscall, one TCP segment for a small hit.
   awaitable<bool> writeHeadAndBody(std::string_view head, std::string_view body) {
     counters_.bytesToClients.fetch_add(body.size(), std::memory_order_relaxed);
+    requestBodyBytes_ += body.size();
     co_return co_await send(std::array<asio::const_buffer, 2>{asio::buffer(head.data(), head.size()),
                                                               asio::buffer(body.data(), body.size())});
   }
@@ -204,6 +223,8 @@ class ClientWriter {
   std::chrono::milliseconds timeout_;
   ProxyCounters& counters_;
   bool ok_ = true;
+  ResponseOutcome outcome_ = ResponseOutcome::kError;
+  std::uint64_t requestBodyBytes_ = 0;
 };
 
 // Ends a collapsed fetch exactly once: early, as soon as the object is
@@ -302,6 +323,7 @@ struct ProxyServer::Impl {
   BodyStore* store = nullptr;  // set by the owner through the index's store (see start)
   AccessLog* accessLog;
   ProxyCounters counters;
+  ProxyInstruments instruments;
   std::vector<std::unique_ptr<OriginPool>> pools;  // one per I/O thread (tlsPool)
   FetchCollapser collapser;
   // One io_context per I/O thread, each run by that thread alone: no
@@ -478,7 +500,13 @@ struct ProxyServer::Impl {
         linger = true;
         break;
       }
+      client.beginRequest();
+      const auto handleStart = std::chrono::steady_clock::now();
       keepAlive = co_await handle_(client, req);
+      const auto outcome = static_cast<std::size_t>(client.outcome());
+      instruments.responseSeconds[outcome].observe(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - handleStart).count());
+      instruments.servedBytes[outcome].inc(static_cast<double>(client.requestBodyBytes()));
       if (!keepAlive || !req.wantsKeepAlive || !client.ok() || draining.load()) break;
     }
     deadline->socket = nullptr;
@@ -548,9 +576,21 @@ struct ProxyServer::Impl {
   }
 
   // --------------------------------------------------------------- helpers
+  // Counts the fetch and times it up to the origin's response head.
+  awaitable<OriginFailure> sendToOrigin(OriginExchange& ex, OriginRequest request) {
+    counters.originFetches.fetch_add(1, std::memory_order_relaxed);
+    const auto start = std::chrono::steady_clock::now();
+    const OriginFailure f = co_await ex.send(std::move(request));
+    if (f == OriginFailure::kNone)
+      instruments.originFetchSeconds.observe(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    co_return f;
+  }
+
   awaitable<bool> sendSimple(ClientWriter& client, int status, std::string body, bool close, const char* label) {
     if (status >= 400 && status < 500) counters.clientErrors.fetch_add(1, std::memory_order_relaxed);
     HttpHeaders h{{"Content-Type", "text/plain"}, {"Cache-Control", "no-store"}};
+    client.noteLabel(label ? label : "");
     const std::string head =
         buildHead(status, h, BodyMode::kLength, body.size(), close || draining.load(), label ? label : "");
     co_await client.write(head + body);
@@ -625,6 +665,7 @@ struct ProxyServer::Impl {
                               const std::shared_ptr<const StoredObject>& object, std::chrono::seconds age,
                               std::string_view label, bool& corrupt) {
     corrupt = false;
+    if (client) client->noteLabel(label);
     const HttpTime t = now();
     const bool close = !req.wantsKeepAlive || draining.load();
     // The stored fields are used in place: Age (and Content-Range) are
@@ -712,6 +753,7 @@ struct ProxyServer::Impl {
                                          HttpTime requestTime, bool allowStore, bool conditionalsStripped,
                                          std::string_view label, FinishGuard* collapse = nullptr) {
     StreamResult result;
+    if (client) client->noteLabel(label);
     const HttpTime responseTime = now();
     const int status = ex.status();
     HttpHeaders respHeaders = stripHopByHop(ex.headers());
@@ -881,8 +923,7 @@ struct ProxyServer::Impl {
     counters.misses.fetch_add(1, std::memory_order_relaxed);
     OriginExchange ex(pool());
     const HttpTime requestTime = now();
-    counters.originFetches.fetch_add(1, std::memory_order_relaxed);
-    const OriginFailure f = co_await ex.send(makeOriginRequest(req, !hasRange));
+    const OriginFailure f = co_await sendToOrigin(ex, makeOriginRequest(req, !hasRange));
     if (f != OriginFailure::kNone) co_return co_await originFailure(client, f);
     const StreamResult r = co_await streamResponse(&client, req, ex, requestTime, true, !hasRange, "MISS", &guard);
     record(r.stored ? variantHash(*req.key, varyKey(ex.headers(), req.headers)) : ck, r.bodyBytes, false);
@@ -900,8 +941,7 @@ struct ProxyServer::Impl {
     o.headers = buildRevalidationRequest(o.headers, stored->response.headers);
     OriginExchange ex(pool());
     const HttpTime requestTime = now();
-    counters.originFetches.fetch_add(1, std::memory_order_relaxed);
-    const OriginFailure f = co_await ex.send(o);
+    const OriginFailure f = co_await sendToOrigin(ex, o);
     auto serveStale = [&]() -> awaitable<bool> {
       bool corrupt = false;
       const bool keep = co_await serveStored(client, req, stored, d.currentAge, "STALE", corrupt);
@@ -986,8 +1026,7 @@ struct ProxyServer::Impl {
     counters.passes.fetch_add(1, std::memory_order_relaxed);
     OriginExchange ex(pool());
     const HttpTime requestTime = now();
-    counters.originFetches.fetch_add(1, std::memory_order_relaxed);
-    const OriginFailure f = co_await ex.send(makeOriginRequest(req, false));
+    const OriginFailure f = co_await sendToOrigin(ex, makeOriginRequest(req, false));
     if (f != OriginFailure::kNone) co_return co_await originFailure(client, f);
     if (!isSafeMethod(req.method) && req.key) {
       for (const auto& k : keysToInvalidate(req.method, ex.status(), *req.key, ex.headers())) {
@@ -1119,6 +1158,7 @@ void ProxyServer::handleSignals() { impl_->signalsWanted = true; }
 void ProxyServer::beginDrain() { impl_->beginDrain(); }
 bool ProxyServer::draining() const noexcept { return impl_->draining.load(); }
 const ProxyCounters& ProxyServer::counters() const noexcept { return impl_->counters; }
+void ProxyServer::setInstruments(ProxyInstruments instruments) { impl_->instruments = std::move(instruments); }
 
 void ProxyServer::waitStopped() {
   for (auto& t : impl_->threads) {

@@ -16,6 +16,7 @@
 // Lifetime: create -> start() -> (beginDrain() | signals) -> waitStopped().
 // The CacheIndex and AccessLog must outlive the server.
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -24,9 +25,26 @@
 #include "cachelib/status.h"
 #include "proxy/cache_index.h"
 #include "proxy/control_loop.h"
+#include "proxy/metrics.h"
 #include "proxy/proxy_config.h"
 
 namespace edgecache::proxy {
+
+// How a client request was answered, for the per-result latency histogram
+// and served bytes (the X-Cache label of the response).
+enum class ResponseOutcome : std::uint8_t { kHit, kStale, kCollapsed, kRevalidated, kMiss, kPass, kError };
+inline constexpr std::size_t kResponseOutcomes = 7;
+// Prometheus label values, indexed by ResponseOutcome.
+inline constexpr std::array<const char*, kResponseOutcomes> kResponseOutcomeNames{
+    "hit", "stale", "collapsed", "revalidated", "miss", "pass", "error"};
+
+// Histograms and counters the data plane updates directly (lock-free
+// handles from proxy/metrics.h; default-constructed ones discard).
+struct ProxyInstruments {
+  std::array<Histogram, kResponseOutcomes> responseSeconds;  // request read -> response written
+  std::array<Counter, kResponseOutcomes> servedBytes;        // body bytes sent to clients
+  Histogram originFetchSeconds;                              // origin request sent -> response head
+};
 
 // Monotonic counters (exported to metrics/admin by the owner).
 struct ProxyCounters {
@@ -71,6 +89,8 @@ class ProxyServer {
   bool draining() const noexcept;
 
   const ProxyCounters& counters() const noexcept;
+  // Call before start(); without it the instruments discard.
+  void setInstruments(ProxyInstruments instruments);
 
  private:
   struct Impl;

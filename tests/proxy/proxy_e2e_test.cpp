@@ -39,6 +39,7 @@
 #include "proxy/hot_body_store.h"
 #include "proxy/http_date.h"
 #include "proxy/object_store_body_store.h"
+#include "proxy/metrics.h"
 #include "proxy/proxy_server.h"
 #include "proxy/stored_object.h"
 #include "store/object_store.h"
@@ -1234,6 +1235,10 @@ TEST_CASE("control loop applies controller decisions live from recorded traffic"
                      CHECK(f.requests >= 20);
                      ++decisions;
                    });
+  MetricsRegistry registry;
+  auto decisionHistogram = registry.histogram("decide_seconds", "test", {1e-3, 1.0});
+  REQUIRE(decisionHistogram.isOk());
+  loop.setDecisionHistogram(decisionHistogram.value());
   loop.start();
   Client c(p.port());
   int errors = 0;
@@ -1256,6 +1261,8 @@ TEST_CASE("control loop applies controller decisions live from recorded traffic"
   CHECK(st.missBytes > 0);
   CHECK(st.cost.egress > 0);
   CHECK(st.resizes >= 2);
+  // Every window's decide() was timed.
+  CHECK(registry.renderText().find("decide_seconds_count " + std::to_string(st.windows) + "\n") != std::string::npos);
   CHECK(st.policySwitches >= 2);
   // Controller::observe saw every recorded request, each window's before its decide().
   CHECK(flipped->observed.load() == 100);

@@ -475,7 +475,7 @@ TEST_CASE("admin overrides pin capacity and policy across controller windows unt
   fs::remove_all(dir, ec);
 }
 
-TEST_CASE("the hot tier serves repeat hits from memory and shows in /status and /metrics") {
+TEST_CASE("the hot tier serves repeat hits from memory; /status and /metrics show it, latency and bytes by result") {
   const auto dir = edgecache::testing::tempDir("proxy-process-hot");
   TestOrigin origin;
   auto proxy = startProxy(origin.port(), dir / "db", dir / "proxy.log", true);
@@ -499,6 +499,20 @@ TEST_CASE("the hot tier serves repeat hits from memory and shows in /status and 
   REQUIRE(m);
   CHECK(m->body.find("edgecache_hot_tier_hits_total 2") != std::string::npos);
   CHECK(m->body.find("edgecache_hot_tier_objects 1") != std::string::npos);
+  // Latency histograms and served bytes by result, updated by the data plane.
+  const std::string size = std::to_string(expectedBody(path).size());
+  const std::string hitBytes = std::to_string(3 * expectedBody(path).size());
+  for (const std::string line : {std::string("edgecache_response_seconds_count{result=\"hit\"} 3"),
+                                 std::string("edgecache_response_seconds_count{result=\"miss\"} 1"),
+                                 std::string("edgecache_response_seconds_count{result=\"error\"} 0"),
+                                 "edgecache_served_bytes_total{result=\"hit\"} " + hitBytes,
+                                 "edgecache_served_bytes_total{result=\"miss\"} " + size,
+                                 std::string("edgecache_origin_fetch_seconds_count 1"),
+                                 std::string("edgecache_cache_policy_info{policy=\"lru\"} 1"),
+                                 std::string("edgecache_cache_policy_info{policy=\"fifo\"} 0")}) {
+    CAPTURE(line);
+    CHECK(m->body.find(line + "\n") != std::string::npos);
+  }
   CHECK(origin.hitsOf(path) == 1);
   proxy.process->signal(SIGTERM);
   CHECK(proxy.process->wait(15s));
