@@ -61,6 +61,10 @@ class BodyStore {
     // implementation holds it in memory (valid while this Reader lives), so
     // a hit can be written without copying; null otherwise.
     virtual const std::string* contiguous() const noexcept { return nullptr; }
+    // A file descriptor whose bytes [0, sizeBytes()) are the body, immutable
+    // and valid while this Reader lives, so a hit can be sent with
+    // sendfile(2) without copying through user space; -1 otherwise.
+    virtual int fileDescriptor() const noexcept { return -1; }
   };
 
   virtual ~BodyStore() = default;

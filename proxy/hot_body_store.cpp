@@ -6,23 +6,68 @@
 #include <mutex>
 #include <unordered_map>
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cerrno>
+
 namespace edgecache::proxy {
 
 namespace {
 
-using Body = std::shared_ptr<const std::string>;
+// A hot body: in a string, or (large ones) in an anonymous in-memory file
+// so hits go out with sendfile(2): the kernel then sends page references
+// instead of copying the body from user space for every response.
+struct HotBody {
+  std::string data;  // empty when in `fd`
+  int fd = -1;
+  std::uint64_t size = 0;
+  HotBody() = default;
+  HotBody(const HotBody&) = delete;
+  HotBody& operator=(const HotBody&) = delete;
+  ~HotBody() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+using Body = std::shared_ptr<const HotBody>;
+
+// Moves `body->data` into a sealed memfd; keeps the string when that fails
+// (e.g. out of file descriptors), so the hot tier never depends on it.
+void moveToFile(HotBody& body) {
+  const int fd = ::memfd_create("edgecache-hot", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  if (fd < 0) return;
+  std::size_t done = 0;
+  while (done < body.data.size()) {
+    const ssize_t n = ::write(fd, body.data.data() + done, body.data.size() - done);
+    if (n <= 0) {
+      ::close(fd);
+      return;
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  (void)::fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL);
+  body.fd = fd;
+  std::string().swap(body.data);
+}
 
 class MemoryReader final : public BodyStore::Reader {
  public:
   explicit MemoryReader(Body body) : body_(std::move(body)) {}
-  std::uint64_t sizeBytes() const noexcept override { return body_->size(); }
+  std::uint64_t sizeBytes() const noexcept override { return body_->size; }
   Result<std::size_t> read(std::uint64_t offsetBytes, std::span<char> out) override {
-    if (offsetBytes >= body_->size()) return std::size_t{0};
-    const std::size_t n = std::min<std::uint64_t>(out.size(), body_->size() - offsetBytes);
-    std::memcpy(out.data(), body_->data() + offsetBytes, n);
-    return n;
+    if (offsetBytes >= body_->size) return std::size_t{0};
+    const std::size_t n = std::min<std::uint64_t>(out.size(), body_->size - offsetBytes);
+    if (body_->fd < 0) {
+      std::memcpy(out.data(), body_->data.data() + offsetBytes, n);
+      return n;
+    }
+    const ssize_t got = ::pread(body_->fd, out.data(), n, static_cast<off_t>(offsetBytes));
+    if (got < 0) return Result<std::size_t>::error(std::string("hot tier: pread: ") + std::strerror(errno));
+    return static_cast<std::size_t>(got);
   }
-  const std::string* contiguous() const noexcept override { return body_.get(); }
+  const std::string* contiguous() const noexcept override { return body_->fd < 0 ? &body_->data : nullptr; }
+  int fileDescriptor() const noexcept override { return body_->fd; }
 
  private:
   Body body_;
@@ -76,21 +121,23 @@ Result<std::unique_ptr<BodyStore::Reader>> HotBodyStore::openRead(std::uint64_t 
   // Read it whole (outside the lock); a failure is reported exactly as the
   // inner store reports it, and nothing is admitted.
   auto& reader = *opened.value();
-  auto body = std::make_shared<std::string>();
-  body->resize(static_cast<std::size_t>(reader.sizeBytes()));
+  auto body = std::make_shared<HotBody>();
+  body->size = reader.sizeBytes();
+  body->data.resize(static_cast<std::size_t>(body->size));
   std::size_t filled = 0;
-  while (filled < body->size()) {
-    auto got = reader.read(filled, std::span<char>(body->data() + filled, body->size() - filled));
+  while (filled < body->data.size()) {
+    auto got = reader.read(filled, std::span<char>(body->data.data() + filled, body->data.size() - filled));
     if (!got) return got.status();
     if (got.value() == 0) return Result<std::unique_ptr<Reader>>::error("store: body shorter than recorded");
     filled += got.value();
   }
+  if (config_.fileMinBytes > 0 && body->size >= config_.fileMinBytes) moveToFile(*body);
   Body shared = std::move(body);
   {
     std::lock_guard lock(shard.mutex);
     auto [it, inserted] = shard.map.try_emplace(storeId, Shard::Entry{shared, false});
     if (inserted) {
-      shard.bytes += shared->size();
+      shard.bytes += shared->size;
       shard.clock.push_back(storeId);
       fills_.fetch_add(1, std::memory_order_relaxed);
       // CLOCK: second chance for referenced bodies; never evict the one
@@ -105,7 +152,7 @@ Result<std::unique_ptr<BodyStore::Reader>> HotBodyStore::openRead(std::uint64_t 
           shard.clock.push_back(victim);
           continue;
         }
-        shard.bytes -= v->second.body->size();
+        shard.bytes -= v->second.body->size;
         shard.map.erase(v);
         evictions_.fetch_add(1, std::memory_order_relaxed);
       }
@@ -119,7 +166,7 @@ Status HotBodyStore::erase(std::uint64_t storeId) {
     Shard& shard = shardOf(storeId);
     std::lock_guard lock(shard.mutex);
     if (auto it = shard.map.find(storeId); it != shard.map.end()) {
-      shard.bytes -= it->second.body->size();
+      shard.bytes -= it->second.body->size;
       shard.map.erase(it);
       // The id stays in `clock` until it reaches the front; compact when
       // stale ids dominate so the deque stays O(resident).

@@ -33,6 +33,9 @@ struct HotTierConfig {
   std::uint64_t budgetBytes = 128ull << 20;   // total bytes of bodies kept in memory; 0 disables
   std::uint64_t maxObjectBytes = 1ull << 20;  // bigger bodies are always read from the inner store
   std::size_t shards = 16;                    // independent locks (and budgets of budgetBytes / shards)
+  // Bodies at least this big live in sealed memfds and are sent with
+  // sendfile(2) (one fd each while hot); 0 keeps every body in a string.
+  std::uint64_t fileMinBytes = 64ull << 10;
 };
 
 struct HotTierStats {

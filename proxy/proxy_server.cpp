@@ -8,6 +8,11 @@
 
 #include "proxy/proxy_server.h"
 
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+
 #include <array>
 #include <cstdio>
 #include <optional>
@@ -180,6 +185,56 @@ class ClientWriter {
                                                               asio::buffer("\r\n", 2)});
   }
   awaitable<bool> finishChunked() { co_return co_await write("0\r\n\r\n"); }
+  // A response head, then `count` bytes of `fd` from `offset` by sendfile(2):
+  // the body never passes through user space. Same timeout rule as send().
+  awaitable<bool> writeHeadAndFile(std::string_view head, int fd, std::uint64_t offset, std::uint64_t count) {
+    if (!ok_) co_return false;
+    auto& socket = stream_.socket();
+    const int sock = socket.native_handle();
+    // MSG_MORE: the head waits for the first body bytes (one segment).
+    const ssize_t h = ::send(sock, head.data(), head.size(), MSG_MORE | MSG_NOSIGNAL);
+    if (h < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+      ok_ = false;
+      co_return false;
+    }
+    const std::size_t headSent = h > 0 ? static_cast<std::size_t>(h) : 0;
+    if (headSent < head.size() && !co_await write(head.substr(headSent))) co_return false;
+    counters_.bytesToClients.fetch_add(count, std::memory_order_relaxed);
+    requestBodyBytes_ += count;
+    off_t off = static_cast<off_t>(offset);
+    std::uint64_t left = count;
+    while (left > 0) {
+      const ssize_t n = ::sendfile(sock, fd, &off, static_cast<std::size_t>(std::min<std::uint64_t>(left, 1u << 30)));
+      if (n > 0) {
+        left -= static_cast<std::uint64_t>(n);
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {  // file shorter than promised, or a socket error
+        ok_ = false;
+        co_return false;
+      }
+      // Socket buffer full: wait until writable, at most the write timeout.
+      error_code ec;
+      auto finished = std::make_shared<bool>(false);
+      asio::steady_timer timer(socket.get_executor());
+      timer.expires_after(timeout_);
+      timer.async_wait([&socket, finished](error_code e) {
+        if (!e && !*finished) {
+          error_code ignored;
+          socket.cancel(ignored);
+        }
+      });
+      co_await socket.async_wait(tcp::socket::wait_write, ecToken(ec));
+      *finished = true;
+      timer.cancel();
+      if (ec) {
+        ok_ = false;
+        co_return false;
+      }
+    }
+    co_return true;
+  }
   // A response head and (the first part of) its Content-Length body in one
   // gathered write: one syscall, one TCP segment for a small hit.
   awaitable<bool> writeHeadAndBody(std::string_view head, std::string_view body) {
@@ -700,6 +755,12 @@ struct ProxyServer::Impl {
     }
     auto reader = store->openRead(object->body->storeId());
     if (reader && reader.value()->sizeBytes() == object->bodyBytes) {
+      if (const int fd = reader.value()->fileDescriptor(); fd >= 0) {
+        // In a hot-tier file: head, then the body by sendfile(2).
+        co_await client->writeHeadAndFile(
+            buildHead(outStatus, h, BodyMode::kLength, count, close, label, ageValue, contentRange), fd, first, count);
+        co_return client->ok() && !close;
+      }
       if (const std::string* whole = reader.value()->contiguous()) {
         // In memory (hot tier): head and body straight from the shared buffer.
         co_await client->writeHeadAndBody(buildHead(outStatus, h, BodyMode::kLength, count, close, label, ageValue, contentRange),

@@ -7,6 +7,8 @@
 
 #include <string>
 
+#include <unistd.h>
+
 using namespace edgecache::proxy;
 
 namespace {
@@ -112,4 +114,37 @@ TEST_CASE("hot tier: big bodies and a zero budget bypass memory") {
   REQUIRE(r);
   CHECK(r.value()->contiguous() == nullptr);
   CHECK_FALSE(off.openRead(12345));  // absent ids are errors, as in the inner store
+}
+
+TEST_CASE("hot tier: large bodies live in a sealed file for sendfile, small ones in memory") {
+  auto inner = makeMemoryBodyStore();
+  HotTierConfig config{8 << 20, 1 << 20, 1};
+  config.fileMinBytes = 64 << 10;
+  HotBodyStore hot(*inner, config);
+  std::string big(100 << 10, '\0');
+  for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>(i * 7 % 251);
+  put(hot, 1, big);
+  put(hot, 2, "small body");
+  auto r = hot.openRead(1);
+  REQUIRE(r);
+  const int fd = r.value()->fileDescriptor();
+  REQUIRE(fd >= 0);
+  CHECK(r.value()->contiguous() == nullptr);
+  CHECK(readAll(*r.value()) == big);
+  // The file holds exactly the body and cannot be changed.
+  std::string viaFd(big.size(), '\0');
+  CHECK(::pread(fd, viaFd.data(), viaFd.size(), 0) == static_cast<ssize_t>(big.size()));
+  CHECK(viaFd == big);
+  CHECK(::pwrite(fd, "x", 1, 0) < 0);
+  auto again = hot.openRead(1);
+  REQUIRE(again);
+  CHECK(again.value()->fileDescriptor() == fd);  // shared, not re-created
+  CHECK(hot.stats().bytes == big.size());
+  auto s = hot.openRead(2);
+  REQUIRE(s);
+  CHECK(s.value()->fileDescriptor() == -1);
+  REQUIRE(s.value()->contiguous() != nullptr);
+  // Erased while a reader is open: the reader keeps its bytes.
+  REQUIRE(hot.erase(1).isOk());
+  CHECK(readAll(*again.value()) == big);
 }

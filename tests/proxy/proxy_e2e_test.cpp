@@ -1049,8 +1049,14 @@ TEST_CASE("hot tier over RocksDB: hits from memory, invalidation never serves th
     CHECK(big3->body == "wxyzabcdef");
     CHECK(big2->status == 206);
     CHECK(big2->body == "wxyzabcdef");
+    // The whole 300 KiB body from the hot tier's file, by sendfile.
+    auto big4 = get(p.port(), "/big");
+    REQUIRE(big4);
+    CHECK(big4->header("x-cache") == "HIT");
+    REQUIRE(big->body.size() == 300 * 1024);
+    CHECK(big4->body == big->body);
     CHECK(hot.stats().fills == 2);
-    CHECK(hot.stats().hits == 3);
+    CHECK(hot.stats().hits == 4);
 
     Client post(p.port());
     REQUIRE(post.send("POST /inv HTTP/1.1\r\nHost: example.test\r\nContent-Length: 1\r\n\r\nx"));
