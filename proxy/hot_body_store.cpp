@@ -8,6 +8,7 @@
 
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -23,31 +24,46 @@ struct HotBody {
   std::string data;  // empty when in `fd`
   int fd = -1;
   std::uint64_t size = 0;
+  std::shared_ptr<std::atomic<std::size_t>> openFiles;  // the store's count of hot-tier fds
   HotBody() = default;
   HotBody(const HotBody&) = delete;
   HotBody& operator=(const HotBody&) = delete;
   ~HotBody() {
-    if (fd >= 0) ::close(fd);
+    if (fd >= 0) {
+      ::close(fd);
+      openFiles->fetch_sub(1, std::memory_order_relaxed);
+    }
   }
 };
 using Body = std::shared_ptr<const HotBody>;
 
 // Moves `body->data` into a sealed memfd; keeps the string when that fails
 // (e.g. out of file descriptors), so the hot tier never depends on it.
-void moveToFile(HotBody& body) {
+// At most `maxFiles` bodies are files at once, so the hot tier never takes
+// the descriptors the proxy needs to accept connections.
+void moveToFile(HotBody& body, const std::shared_ptr<std::atomic<std::size_t>>& openFiles, std::size_t maxFiles) {
+  if (openFiles->fetch_add(1, std::memory_order_relaxed) >= maxFiles) {
+    openFiles->fetch_sub(1, std::memory_order_relaxed);
+    return;
+  }
   const int fd = ::memfd_create("edgecache-hot", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-  if (fd < 0) return;
+  if (fd < 0) {
+    openFiles->fetch_sub(1, std::memory_order_relaxed);
+    return;
+  }
   std::size_t done = 0;
   while (done < body.data.size()) {
     const ssize_t n = ::write(fd, body.data.data() + done, body.data.size() - done);
     if (n <= 0) {
       ::close(fd);
+      openFiles->fetch_sub(1, std::memory_order_relaxed);
       return;
     }
     done += static_cast<std::size_t>(n);
   }
   (void)::fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL);
   body.fd = fd;
+  body.openFiles = openFiles;
   std::string().swap(body.data);
 }
 
@@ -91,6 +107,12 @@ HotBodyStore::HotBodyStore(BodyStore& inner, HotTierConfig config)
   config_.shards = std::max<std::size_t>(1, config_.shards);
   shardBudget_ = config_.budgetBytes / config_.shards;
   maxObject_ = std::min(config_.maxObjectBytes, shardBudget_);
+  // A quarter of the descriptor limit at most, whatever the configuration.
+  rlimit limit{};
+  const std::size_t quarter = ::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY
+                                  ? static_cast<std::size_t>(limit.rlim_cur / 4)
+                                  : config_.maxFiles;
+  maxFiles_ = std::min(config_.maxFiles, quarter);
 }
 
 HotBodyStore::~HotBodyStore() = default;
@@ -131,7 +153,7 @@ Result<std::unique_ptr<BodyStore::Reader>> HotBodyStore::openRead(std::uint64_t 
     if (got.value() == 0) return Result<std::unique_ptr<Reader>>::error("store: body shorter than recorded");
     filled += got.value();
   }
-  if (config_.fileMinBytes > 0 && body->size >= config_.fileMinBytes) moveToFile(*body);
+  if (config_.fileMinBytes > 0 && body->size >= config_.fileMinBytes) moveToFile(*body, openFiles_, maxFiles_);
   Body shared = std::move(body);
   {
     std::lock_guard lock(shard.mutex);

@@ -23,6 +23,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <cstddef>
 #include <memory>
 
 #include "proxy/body_store.h"
@@ -36,6 +37,9 @@ struct HotTierConfig {
   // Bodies at least this big live in sealed memfds and are sent with
   // sendfile(2) (one fd each while hot); 0 keeps every body in a string.
   std::uint64_t fileMinBytes = 64ull << 10;
+  // At most this many such files at once (and never more than a quarter of
+  // RLIMIT_NOFILE); beyond it large bodies stay in memory buffers.
+  std::size_t maxFiles = 1024;
 };
 
 struct HotTierStats {
@@ -70,6 +74,8 @@ class HotBodyStore final : public BodyStore {
   std::uint64_t maxObject_ = 0;
   std::unique_ptr<Shard[]> shards_;
   std::atomic<std::uint64_t> hits_{0}, fills_{0}, evictions_{0};
+  std::shared_ptr<std::atomic<std::size_t>> openFiles_ = std::make_shared<std::atomic<std::size_t>>(0);
+  std::size_t maxFiles_ = 0;
 };
 
 }  // namespace edgecache::proxy

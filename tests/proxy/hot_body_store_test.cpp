@@ -148,3 +148,26 @@ TEST_CASE("hot tier: large bodies live in a sealed file for sendfile, small ones
   REQUIRE(hot.erase(1).isOk());
   CHECK(readAll(*again.value()) == big);
 }
+
+TEST_CASE("hot tier: beyond maxFiles large bodies stay in memory buffers") {
+  auto inner = makeMemoryBodyStore();
+  HotTierConfig config{8 << 20, 1 << 20, 1};
+  config.fileMinBytes = 1000;
+  config.maxFiles = 2;
+  HotBodyStore hot(*inner, config);
+  for (std::uint64_t id = 1; id <= 3; ++id) put(hot, id, std::string(2000, char('a' + id)));
+  auto a = hot.openRead(1), b = hot.openRead(2), c = hot.openRead(3);
+  REQUIRE((a && b && c));
+  CHECK(a.value()->fileDescriptor() >= 0);
+  CHECK(b.value()->fileDescriptor() >= 0);
+  CHECK(c.value()->fileDescriptor() == -1);  // the third would exceed maxFiles
+  REQUIRE(c.value()->contiguous() != nullptr);
+  CHECK(*c.value()->contiguous() == std::string(2000, 'd'));
+  // Dropping a file-backed body (erase + its last reader) frees a slot.
+  REQUIRE(hot.erase(1).isOk());
+  a = hot.openRead(2);  // releases the old reader of body 1
+  put(hot, 4, std::string(2000, 'e'));
+  auto d = hot.openRead(4);
+  REQUIRE(d);
+  CHECK(d.value()->fileDescriptor() >= 0);
+}
