@@ -1,11 +1,13 @@
 #include "agent/model_file.h"
 
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <set>
 #include <sstream>
 
 #include "agent/features.h"
@@ -417,9 +419,13 @@ Status checkCompatible(const ModelFile& m, const std::string& source,
   if (m.tensors.size() != expected.size())
     return bad("architecture " + a.describe() + " expects " + std::to_string(expected.size()) + " tensors, file has " +
                std::to_string(m.tensors.size()));
+  // Same count, each name expected and none twice => every expected tensor
+  // is present exactly once (the loaders rely on that).
+  std::set<std::string> seen;
   for (const auto& t : m.tensors) {
     auto it = expected.find(t.name);
     if (it == expected.end()) return bad("unexpected tensor '" + t.name + "' for architecture " + a.describe());
+    if (!seen.insert(t.name).second) return bad("tensor '" + t.name + "' appears twice");
     if (it->second != t.shape) {
       auto dims = [](const std::vector<std::int64_t>& shape) {
         std::string s;

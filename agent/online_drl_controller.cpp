@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <system_error>
 
 #include <fmt/core.h>
 #include <sys/resource.h>
@@ -286,11 +287,19 @@ bool OnlineDrlController::schedule() {
   job.seed = mix(options_.seed, ++fineTunes_);
   busy_.store(true);
   if (options_.inlineFineTune) {
-    runJob(job);
+    runJobCounted(job);
     markIdle();
     return true;
   }
-  if (!thread_.joinable()) thread_ = std::thread([this] { worker(); });
+  if (!thread_.joinable()) {
+    try {
+      thread_ = std::thread([this] { worker(); });
+    } catch (const std::system_error&) {  // no thread: skip this fine-tune, keep deciding
+      failed_.fetch_add(1);
+      markIdle();
+      return false;
+    }
+  }
   {
     std::lock_guard lock(mutex_);
     job_ = std::move(job);
@@ -326,6 +335,17 @@ void OnlineDrlController::runJob(const Job& job) {
   }
 }
 
+// A fine-tune that throws (out of memory assembling the window, a hook)
+// counts as failed; it must neither leave the controller busy forever nor
+// escape the training thread (std::terminate).
+void OnlineDrlController::runJobCounted(const Job& job) noexcept {
+  try {
+    runJob(job);
+  } catch (...) {
+    failed_.fetch_add(1);
+  }
+}
+
 void OnlineDrlController::worker() {
   // Linux niceness is per thread: training yields the core to the decision
   // thread (and the simulator or proxy) whenever they compete. Best effort.
@@ -340,7 +360,7 @@ void OnlineDrlController::worker() {
       job = std::move(job_);
       hasJob_ = false;
     }
-    runJob(job);
+    runJobCounted(job);
     markIdle();
   }
   markIdle();  // a job handed over but never started

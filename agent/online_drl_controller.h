@@ -199,6 +199,7 @@ class OnlineDrlController final : public cachelib::Controller {
   };
   bool schedule();
   void runJob(const Job& job);
+  void runJobCounted(const Job& job) noexcept;
   void worker();
   void markIdle();
   void setWindow(std::uint64_t requests);

@@ -65,6 +65,10 @@ void runOverhead(const OverheadOptions& o) {
       cachelib::geometricGrid(std::max<std::uint64_t>(1, trace->workingSet.bytes / 100), trace->workingSet.bytes, o.gridPoints);
   auto shadows = parsePolicyList(o.shadowPolicies);
   if (!shadows) fail("--shadow-policies: " + shadows.message());
+  for (cachelib::PolicyId id : shadows.value())
+    if (cachelib::findPolicy(id)->offline)
+      fail("--shadow-policies: " + std::string(cachelib::findPolicy(id)->name) +
+           " is an offline bound (it needs the future), not a what-if policy");
   env.context.window.shadowPolicies = shadows.value();
   env.requestRate = trace->hasTimestamps ? 0.0 : 1000.0;
   auto parsedRates = parseRateList(o.rates);

@@ -160,16 +160,15 @@ Result<std::unique_ptr<BodyStore::Reader>> HotBodyStore::openRead(std::uint64_t 
     auto [it, inserted] = shard.map.try_emplace(storeId, Shard::Entry{shared, false});
     if (inserted) {
       shard.bytes += shared->size;
-      shard.clock.push_back(storeId);
       fills_.fetch_add(1, std::memory_order_relaxed);
-      // CLOCK: second chance for referenced bodies; never evict the one
-      // just admitted (it is at the back and the budget admits it alone).
+      // CLOCK: second chance for referenced bodies. The new body is not in the
+      // queue yet, so it is never the victim (alone it fits the budget).
       while (shard.bytes > shardBudget_ && !shard.clock.empty()) {
         const std::uint64_t victim = shard.clock.front();
         shard.clock.pop_front();
         auto v = shard.map.find(victim);
         if (v == shard.map.end()) continue;  // erased earlier
-        if (v->second.referenced && victim != storeId) {
+        if (v->second.referenced) {
           v->second.referenced = false;
           shard.clock.push_back(victim);
           continue;
@@ -178,6 +177,9 @@ Result<std::unique_ptr<BodyStore::Reader>> HotBodyStore::openRead(std::uint64_t 
         shard.map.erase(v);
         evictions_.fetch_add(1, std::memory_order_relaxed);
       }
+      // Queued after the sweep, so re-queued referenced bodies cannot push
+      // the new one to the front and evict it at once.
+      shard.clock.push_back(storeId);
     }
   }
   return std::unique_ptr<Reader>(std::make_unique<MemoryReader>(std::move(shared)));

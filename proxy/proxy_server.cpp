@@ -199,14 +199,17 @@ class ClientWriter {
     }
     const std::size_t headSent = h > 0 ? static_cast<std::size_t>(h) : 0;
     if (headSent < head.size() && !co_await write(head.substr(headSent))) co_return false;
-    counters_.bytesToClients.fetch_add(count, std::memory_order_relaxed);
-    requestBodyBytes_ += count;
     off_t off = static_cast<off_t>(offset);
     std::uint64_t left = count;
+    // The same budget the buffered path gives a body: the write timeout per
+    // 64 KiB chunk, so a client that reads a trickle cannot hold it longer.
+    const auto deadline = std::chrono::steady_clock::now() + timeout_ * (1 + count / kChunkBytes);
     while (left > 0) {
       const ssize_t n = ::sendfile(sock, fd, &off, static_cast<std::size_t>(std::min<std::uint64_t>(left, 1u << 30)));
       if (n > 0) {
         left -= static_cast<std::uint64_t>(n);
+        counters_.bytesToClients.fetch_add(static_cast<std::uint64_t>(n), std::memory_order_relaxed);
+        requestBodyBytes_ += static_cast<std::uint64_t>(n);
         continue;
       }
       if (n < 0 && errno == EINTR) continue;
@@ -218,7 +221,11 @@ class ClientWriter {
       error_code ec;
       auto finished = std::make_shared<bool>(false);
       asio::steady_timer timer(socket.get_executor());
-      timer.expires_after(timeout_);
+      if (std::chrono::steady_clock::now() >= deadline) {
+        ok_ = false;
+        co_return false;
+      }
+      timer.expires_at(deadline);
       timer.async_wait([&socket, finished](error_code e) {
         if (!e && !*finished) {
           error_code ignored;

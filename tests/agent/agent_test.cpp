@@ -11,6 +11,7 @@
 #include "agent/action_distribution.h"
 #include "agent/actor_critic.h"
 #include "agent/agent_controllers.h"
+#include "agent/compression.h"
 #include "agent/drl_controller.h"
 #include "agent/features.h"
 #include "agent/model_file.h"
@@ -225,6 +226,18 @@ TEST_CASE("incompatible model files are refused with one clear line") {
     ModelFile m = base;
     m.tensors.pop_back();
     refuse(m, "missing.ecdrl", "tensors");
+  }
+  SUBCASE("one tensor twice, another missing (same count)") {
+    ModelFile m = base;
+    m.tensors.back() = m.tensors.front();
+    refuse(m, "twice.ecdrl", "appears twice");
+    // Through the compressed engines' loaders too (plain C++ and torch-packed).
+    for (auto engine : {InferenceEngine::kPlain, InferenceEngine::kTorchXnnpack}) {
+      ModelFile e = m;
+      e.engine = engine;
+      auto evaluator = makeEvaluator(e, (dir / "twice.ecdrl").string());
+      CHECK_FALSE(evaluator.isOk());
+    }
   }
   SUBCASE("feature schema") {
     ModelFile m = base;
