@@ -94,18 +94,21 @@ cachelib::Status ControlLoop::pinPolicy(cachelib::PolicyId policy, std::chrono::
   return cachelib::Status::ok();
 }
 
-bool ControlLoop::releaseCapacity() { return release(true); }
-bool ControlLoop::releasePolicy() { return release(false); }
+bool ControlLoop::releaseCapacity() { return release(true, false); }
+bool ControlLoop::releasePolicy() { return release(false, false); }
 
 // Hands the dimension back to the controller: its latest proposal applies
 // now rather than at the next window, so "release" visibly undoes the pin.
-bool ControlLoop::release(bool capacity) {
+// onlyIfExpired: the hold-expiry path re-checks under the lock, so a pin an
+// admin set again since the expiry was seen is not released.
+bool ControlLoop::release(bool capacity, bool onlyIfExpired) {
   std::lock_guard applyLock(applyMutex_);
   cachelib::Decision proposed;
   {
     std::lock_guard lock(mutex_);
     PinState& pin = capacity ? status_.capacityPin : status_.policyPin;
     if (!pin.active) return false;
+    if (onlyIfExpired && !(pin.until && *pin.until <= std::chrono::steady_clock::now())) return false;
     pin = PinState{};
     proposed = status_.proposed;
   }
@@ -133,8 +136,8 @@ void ControlLoop::releaseExpired() {
     capacity = status_.capacityPin.active && status_.capacityPin.until && *status_.capacityPin.until <= now;
     policy = status_.policyPin.active && status_.policyPin.until && *status_.policyPin.until <= now;
   }
-  if (capacity) (void)release(true);
-  if (policy) (void)release(false);
+  if (capacity) (void)release(true, true);
+  if (policy) (void)release(false, true);
 }
 
 void ControlLoop::start() {

@@ -132,7 +132,7 @@ class ControlLoop {
   void run();
   void apply(const cachelib::Decision& d);
   void releaseExpired();
-  bool release(bool capacity);
+  bool release(bool capacity, bool onlyIfExpired);
   void accountTime();
 
   CacheIndex& index_;

@@ -162,8 +162,7 @@ TEST_CASE("online: destruction while a fine-tune runs is clean and prompt") {
   MESSAGE("destructor returned after " << ms << " ms");
   CHECK(ms < 5'000.0);  // a full fine-tune of this size takes far longer
 
-  // A controller that never fine-tuned, and one destroyed with a job handed
-  // over, are clean too.
+  // A controller that never fine-tuned is clean too.
   { OnlineDrlController idle(defaultModel(), "default.ecdrl", quickOptions()); }
 }
 
