@@ -186,6 +186,11 @@ cachelib::Result<DataPlaneInstruments> registerDataPlaneInstruments(MetricsRegis
   return out;
 }
 
+std::uint64_t exclusiveHits(std::uint64_t hits, std::uint64_t collapsed) noexcept {
+  // Read as two separate atomics: collapsed may briefly run ahead.
+  return hits > collapsed ? hits - collapsed : 0;
+}
+
 ProxyAdmin::ProxyAdmin(CacheIndex& index, const ProxyServer& server, ControlLoop* loop,
                        std::string defaultAuthority, MetricsRegistry& registry, std::unique_ptr<Handles> handles,
                        const HotBodyStore* hot)
@@ -278,12 +283,13 @@ void ProxyAdmin::syncMetrics() {
   const auto& c = server_.counters();
   auto& h = *handles_;
   std::lock_guard lock(mutex_);
-  h.hit.sync(double(c.hits.load()));
+  const std::uint64_t collapsed = c.collapsed.load();
+  h.hit.sync(double(exclusiveHits(c.hits.load(), collapsed)));
   h.miss.sync(double(c.misses.load()));
   h.revalidated.sync(double(c.revalidated.load()));
   h.stale.sync(double(c.staleServed.load()));
   h.pass.sync(double(c.passes.load()));
-  h.collapsed.sync(double(c.collapsed.load()));
+  h.collapsed.sync(double(collapsed));
   h.originFetches.sync(double(c.originFetches.load()));
   h.originErrors.sync(double(c.originErrors.load()));
   h.clientErrors.sync(double(c.clientErrors.load()));

@@ -39,6 +39,11 @@ struct DataPlaneInstruments {
 };
 cachelib::Result<DataPlaneInstruments> registerDataPlaneInstruments(MetricsRegistry& registry);
 
+// edgecache_requests_total{result} is a partition of the requests (each one
+// under exactly one result), but ProxyCounters::hits also counts collapsed
+// hits (as /status reports them): the "hit" label gets hits - collapsed.
+std::uint64_t exclusiveHits(std::uint64_t hits, std::uint64_t collapsed) noexcept;
+
 class ProxyAdmin final : public AdminHooks {
  public:
   // All references must outlive this object; `loop` and `hot` (the hot tier,

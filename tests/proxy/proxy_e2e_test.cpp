@@ -40,6 +40,7 @@
 #include "proxy/http_date.h"
 #include "proxy/object_store_body_store.h"
 #include "proxy/metrics.h"
+#include "proxy/proxy_admin.h"
 #include "proxy/proxy_server.h"
 #include "proxy/stored_object.h"
 #include "store/object_store.h"
@@ -754,6 +755,16 @@ TEST_CASE("concurrent misses collapse into one origin fetch") {
   }
   CHECK(origin.hitsOf("/slow") == 1);
   CHECK(p.server->counters().collapsed.load() == kClients - 1);
+  // In /metrics each request is under exactly one result: 1 miss, the rest
+  // collapsed, none also counted as a hit.
+  MetricsRegistry registry;
+  auto admin = ProxyAdmin::create(*p.index, *p.server, nullptr, "example.test", registry);
+  REQUIRE(admin.isOk());
+  const std::string text = admin.value()->metricsText();
+  CHECK(text.find("edgecache_requests_total{result=\"miss\"} 1\n") != std::string::npos);
+  CHECK(text.find("edgecache_requests_total{result=\"collapsed\"} " + std::to_string(kClients - 1) + "\n") !=
+        std::string::npos);
+  CHECK(text.find("edgecache_requests_total{result=\"hit\"} 0\n") != std::string::npos);
 }
 
 TEST_CASE("large bodies stream to the client while being stored") {
