@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -176,15 +177,32 @@ int main(int argc, char** argv) {
   train->add_option("--episodes-per-update", cfg.episodesPerUpdate, "Episodes collected per PPO update")
       ->capture_default_str();
   train->add_option("--imitation-episodes", cfg.imitationEpisodes,
-                    "Joint-greedy demonstration episodes for a behaviour-cloning warm start before PPO (0 = none)")
+                    "Demonstration episodes (see --imitation-expert) for a behaviour-cloning warm start before PPO "
+                    "(0 = none)")
       ->capture_default_str();
   train->add_option("--imitation-epochs", cfg.imitationEpochs, "Supervised passes over the demonstrations")
+      ->capture_default_str();
+  train->add_option("--imitation-expert", cfg.imitationExpert,
+                    "Whom the warm start copies: greedy (joint-greedy) or hindsight (per episode, the cheaper in "
+                    "hindsight of joint-greedy and the best static policy x capacity)")
+      ->transform(CLI::CheckedTransformer(std::map<std::string, agent::ImitationExpert>{
+          {"greedy", agent::ImitationExpert::kJointGreedy}, {"hindsight", agent::ImitationExpert::kHindsightBest}}))
       ->capture_default_str();
   train->add_option("--synthetic-seeds", cfg.syntheticSeeds, "Distinct generator seeds per synthetic preset")
       ->capture_default_str();
   train->add_option("--requests", cfg.syntheticRequests, "Requests per synthetic trace (0 = preset's 1M)")
       ->capture_default_str();
-  train->add_option("--segment-requests", cfg.segmentRequests, "File traces: requests per episode segment")
+  train->add_option("--segment-requests", cfg.segmentRequests,
+                    "File traces: requests per episode segment (without --randomize-workloads)")
+      ->capture_default_str();
+  train->add_option("--hold-out", cfg.heldOut,
+                    "Leave this trace and its fold group (same name up to the first '.') out of --trace (repeatable)");
+  train->add_flag("--randomize-workloads", cfg.randomizeWorkloads,
+                  "Each synthetic episode draws its generator parameters (request rate, catalogue, skew, sizes, "
+                  "length) and decision window from wide ranges; each trace episode is a random segment at a random "
+                  "window (agent/training_workloads.h)");
+  train->add_option("--eval-workloads", cfg.evalWorkloadsPerPreset,
+                    "With --randomize-workloads: held-out evaluation workloads per preset")
       ->capture_default_str();
   train->add_option("--jobs", cfg.jobs, "Episodes replayed in parallel (results do not depend on it)")
       ->capture_default_str();
@@ -199,6 +217,12 @@ int main(int argc, char** argv) {
   train->add_option("--price-resize", cfg.env.prices.dollarsPerResize, "$ per capacity change")->capture_default_str();
   train->add_option("--switch-penalty", cfg.switchPenalty,
                     "Reward penalty per policy switch (units: mean all-miss egress cost of a window)")
+      ->capture_default_str();
+  train->add_option("--reward-unit", cfg.rewardUnit,
+                    "Per-window cost unit of the reward: egress (the episode's mean all-miss egress per window) or "
+                    "greedy (joint-greedy's mean cost per window on the episode; one extra replay per episode)")
+      ->transform(CLI::CheckedTransformer(std::map<std::string, agent::RewardUnit>{
+          {"egress", agent::RewardUnit::kAllMissEgress}, {"greedy", agent::RewardUnit::kBaselineCost}}))
       ->capture_default_str();
   train->add_option("--gamma", cfg.gamma, "Discount")->capture_default_str();
   train->add_option("--gae-lambda", cfg.gaeLambda, "GAE lambda")->capture_default_str();
