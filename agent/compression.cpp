@@ -214,7 +214,60 @@ Result<std::vector<Observation>> collectDistillationObservations(const ModelFile
   auto teacher = ActorCritic::fromModelFile(teacherFile, "teacher");
   if (!teacher) return teacher.status();
   std::vector<Observation> all;
-  for (std::size_t j = 1; j <= std::max<std::size_t>(1, c.distillSeeds); ++j)
+  // Deterministic states (what the deployed policy visits) and sampled ones
+  // (a wider neighbourhood, so the student also learns the slopes).
+  auto record = [&](std::shared_ptr<const std::vector<cachelib::Request>> requests, const EnvSettings& env,
+                    const std::string& label, std::uint64_t seed) -> cachelib::Status {
+    for (RolloutMode mode : {RolloutMode::kDeterministic, RolloutMode::kSample}) {
+      ReplayEpisode ep(requests, env, 0.0, label);
+      Rng rng(seed);
+      auto r = rollout(*teacher.value(), ep, rng, 0.9, 0.95, mode);
+      if (!r) return r.status();
+      for (auto& o : r->rawObservations) all.push_back(std::move(o));
+    }
+    say(c.log, fmt::format("distillation data: {} -> {} observations so far", label, all.size()));
+    return cachelib::Status::ok();
+  };
+  if (c.distillRandomized > 0) {
+    // The distribution the randomised teachers were trained on.
+    for (std::size_t j = 0; j < c.distillRandomized; ++j)
+      for (std::size_t p = 0; p < c.distillPresets.size(); ++p) {
+        auto cfg = traces::syntheticPreset(c.distillPresets[p]);
+        if (!cfg) return cfg.status();
+        const std::uint64_t seed = c.distillSeed * 1000 + j * c.distillPresets.size() + p + 1;
+        const auto w = sampleWorkload(cfg.value(), WorkloadRandomization{}, seed ^ 0xd157111ull);
+        EnvSettings env;
+        env.windowRequests = w.windowRequests;
+        auto requests = std::make_shared<const std::vector<cachelib::Request>>(traces::generateSynthetic(w.config));
+        if (auto st = record(requests, env, fmt::format("{}~(seed={})", c.distillPresets[p], w.config.seed),
+                             c.seed * 7919 + seed);
+            !st)
+          return st;
+      }
+  }
+  for (std::size_t t = 0; t < c.distillTraces.size(); ++t) {
+    // Training-fold traces: the whole trace at the bench's window, and random
+    // segments at random windows (the states a trace-trained teacher saw).
+    const auto& trace = c.distillTraces[t];
+    const auto& all_ = *trace.requests;
+    EnvSettings env;
+    env.requestRate = trace.requestRate;
+    env.windowRequests = windowForTrace(all_.size(), env.windowRequests);
+    if (auto st = record(trace.requests, env, trace.name, c.seed * 7919 + t); !st) return st;
+    for (std::size_t g = 0; g < c.distillTraceSegments; ++g) {
+      const std::uint64_t seed = c.distillSeed * 1000 + t * 97 + g;
+      const auto seg = sampleTraceSegment(all_.size(), WorkloadRandomization{}, seed);
+      env.windowRequests = seg.windowRequests;
+      auto part = std::make_shared<const std::vector<cachelib::Request>>(all_.begin() + std::ptrdiff_t(seg.begin),
+                                                                         all_.begin() + std::ptrdiff_t(seg.end));
+      if (auto st = record(part, env, fmt::format("{}[{}..{}) window {}", trace.name, seg.begin, seg.end,
+                                                  seg.windowRequests),
+                           c.seed * 7919 + seed);
+          !st)
+        return st;
+    }
+  }
+  for (std::size_t j = 1; j <= (c.distillRandomized > 0 ? 0 : std::max<std::size_t>(1, c.distillSeeds)); ++j)
     for (const auto& preset : c.distillPresets) {
       auto cfg = traces::syntheticPreset(preset);
       if (!cfg) return cfg.status();
@@ -223,16 +276,9 @@ Result<std::vector<Observation>> collectDistillationObservations(const ModelFile
       if (sc.seed == 42) return R::error("distillation seed 42 is the evaluation seed");
       if (c.distillRequests) sc.requests = c.distillRequests;
       auto requests = std::make_shared<const std::vector<cachelib::Request>>(traces::generateSynthetic(sc));
-      // Deterministic states (what the deployed policy visits) and sampled
-      // ones (a wider neighbourhood, so the student also learns the slopes).
-      for (RolloutMode mode : {RolloutMode::kDeterministic, RolloutMode::kSample}) {
-        ReplayEpisode ep(requests, EnvSettings{}, 0.0, preset);
-        Rng rng(c.seed * 7919 + j);
-        auto r = rollout(*teacher.value(), ep, rng, 0.9, 0.95, mode);
-        if (!r) return r.status();
-        for (auto& o : r->rawObservations) all.push_back(std::move(o));
-      }
-      say(c.log, fmt::format("distillation data: {}(seed={}) -> {} observations so far", preset, sc.seed, all.size()));
+      if (auto st = record(requests, EnvSettings{}, fmt::format("{}(seed={})", preset, sc.seed), c.seed * 7919 + j);
+          !st)
+        return st;
     }
   return all;
 }
@@ -356,7 +402,8 @@ Result<std::vector<ProfileRow>> profileVersions(const std::vector<ModelVersion>&
     for (std::size_t ti = 0; ti < traces.size(); ++ti) {
       const auto& trace = traces[ti];
       EnvSettings settings;
-      settings.windowRequests = c.windowRequests;
+      // The bench's rule: traces shorter than a window get a tenth of it.
+      settings.windowRequests = windowForTrace(trace.requests->size(), c.windowRequests);
       settings.requestRate = trace.requestRate;
       auto env = makeEnvConfig(*trace.requests, settings);
       env.context.window.samplingRate = rate;

@@ -63,6 +63,11 @@ struct CompressionConfig {
   std::uint64_t distillSeed = 1;           // generator seeds distillSeed*1000 + 1..N (training seeds, never 42)
   std::size_t distillSeeds = 2;            // N
   std::uint64_t distillRequests = 0;       // requests per distillation trace (0 = preset's)
+  std::size_t distillRandomized = 0;       // > 0: instead of the fixed-seed presets, this many randomised
+                                           //   workloads per preset (sampleWorkload; seeds from distillSeed)
+  std::vector<ProfileTrace> distillTraces; // file traces added to the distillation data (training data only:
+                                           //   never the evaluation trace), whole and in random segments
+  std::size_t distillTraceSegments = 4;    // random segments per distillation trace
   std::vector<std::pair<std::uint32_t, std::uint32_t>> studentWidths{{32, 16}, {16, 8}};  // (trunk, head)
   std::vector<std::pair<std::uint32_t, std::uint32_t>> prunedWidths{{32, 16}};
   int studentEpochs = 150;                 // distillation epochs for students
@@ -71,8 +76,9 @@ struct CompressionConfig {
   std::function<void(const std::string&)> log;  // progress; null = stderr
 };
 
-// Replays the distillation presets (training seeds) driven by the teacher
-// (deterministic and sampled actions) and returns the raw observations seen.
+// Replays the distillation presets (training seeds; or randomised workloads)
+// and the distillation traces driven by the teacher (deterministic and
+// sampled actions) and returns the raw observations seen.
 cachelib::Result<std::vector<Observation>> collectDistillationObservations(const ModelFile& teacher,
                                                                            const CompressionConfig& config);
 // Every version: the full model (torch, plain fp32/fp16/int8), students and

@@ -2,6 +2,7 @@
 //   edgecache-agent train --synthetic rotating --synthetic flash ... --out model.ecdrl
 //   edgecache-agent info model.ecdrl
 //   edgecache-agent latency [--model FILE] [--during-finetune]
+//   edgecache-agent inspect --trace T [--model M]   (decisions, out-of-range features)
 //   edgecache-agent profile --model M --csv OUT.csv --plot OUT.png
 //   edgecache-agent compress --model M --latency-budget-us 10 --max-cost-regret 0.01 --out edge.ecdrl
 
@@ -10,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -22,6 +24,7 @@
 #include "agent/drl_controller.h"
 #include "agent/model_file.h"
 #include "agent/ppo_trainer.h"
+#include "cachelib/policy_registry.h"
 #include "traces/synthetic.h"
 #include "traces/trace_reader.h"
 
@@ -40,11 +43,14 @@ struct CompressOptions {
   std::string model;                 // teacher (the full model)
   std::vector<std::string> synthetic;  // evaluation presets (seed 42)
   std::vector<std::string> traceFiles;
+  std::vector<std::string> distillTraceFiles;
   std::string sampling = "0.1,0.01,0.001";
   std::uint64_t requests = 0;        // evaluation requests per synthetic trace (0 = preset's)
   std::uint64_t evalSeed = 42;
   std::size_t repetitions = 20;
   std::string versionsDir;           // write every version's model file here
+  std::string students = "32x16,16x8";
+  std::string pruned = "32x16";
   agent::CompressionConfig compression;
 };
 
@@ -66,11 +72,39 @@ void addCompressOptions(CLI::App* cmd, CompressOptions& o) {
   cmd->add_option("--distill-requests", o.compression.distillRequests,
                   "Requests per distillation trace (0 = preset's 1M)")
       ->capture_default_str();
+  cmd->add_option("--distill-randomized", o.compression.distillRandomized,
+                  "Distillation data: N randomised workloads per preset (the --randomize-workloads distribution) "
+                  "instead of the fixed-seed presets")
+      ->capture_default_str();
+  cmd->add_option("--distill-trace", o.distillTraceFiles,
+                  "Distillation data: also this trace file, whole and in random segments (repeatable; training "
+                  "data only, never an evaluation trace)");
   cmd->add_option("--student-epochs", o.compression.studentEpochs, "Distillation epochs per student")
       ->capture_default_str();
   cmd->add_option("--prune-epochs", o.compression.pruneFineTuneEpochs, "Fine-tune epochs after pruning")
       ->capture_default_str();
   cmd->add_option("--versions-dir", o.versionsDir, "Also write every version's model file into this directory");
+  cmd->add_option("--students", o.students, "Distilled students, TRUNKxHEAD widths, comma-separated")
+      ->capture_default_str();
+  cmd->add_option("--pruned", o.pruned, "Pruned versions, TRUNKxHEAD widths, comma-separated (\"\" = none)")
+      ->capture_default_str();
+}
+
+// "32x16,16x8" -> {{32, 16}, {16, 8}}; "" -> {}.
+cachelib::Result<std::vector<std::pair<std::uint32_t, std::uint32_t>>> parseWidths(const std::string& text,
+                                                                                  const std::string& option) {
+  using R = cachelib::Result<std::vector<std::pair<std::uint32_t, std::uint32_t>>>;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> out;
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    unsigned trunk = 0, head = 0;
+    char x = 0, extra = 0;
+    if (std::sscanf(item.c_str(), "%u%c%u%c", &trunk, &x, &head, &extra) != 3 || x != 'x' || trunk == 0 || head == 0)
+      return R::error(option + ": '" + item + "' is not TRUNKxHEAD (e.g. 16x8)");
+    out.emplace_back(trunk, head);
+  }
+  return out;
 }
 
 cachelib::Result<std::vector<double>> parseRates(const std::string& text) {
@@ -118,20 +152,41 @@ cachelib::Result<ProfileRun> runProfile(const CompressOptions& o) {
     if (o.requests) sc.requests = o.requests;
     traces.push_back({p, std::make_shared<const std::vector<cachelib::Request>>(traces::generateSynthetic(sc)), 0.0});
   }
-  for (const auto& path : o.traceFiles) {
+  auto load = [](const std::string& path) -> cachelib::Result<agent::ProfileTrace> {
     auto t = traces::readTrace(path);
     if (!t) return t.status();
-    if (t->requests.empty()) return R::error(path + ": no requests");
+    if (t->requests.empty()) return cachelib::Result<agent::ProfileTrace>::error(path + ": no requests");
     const double rate = t->hasTimestamps ? 0.0 : 1000.0;
-    traces.push_back({std::filesystem::path(path).filename().string(),
-                      std::make_shared<const std::vector<cachelib::Request>>(std::move(t->requests)), rate});
+    return agent::ProfileTrace{std::filesystem::path(path).filename().string(),
+                               std::make_shared<const std::vector<cachelib::Request>>(std::move(t->requests)), rate};
+  };
+  for (const auto& path : o.traceFiles) {
+    auto t = load(path);
+    if (!t) return t.status();
+    traces.push_back(std::move(t.value()));
+  }
+  agent::CompressionConfig compression = o.compression;
+  auto students = parseWidths(o.students, "--students");
+  if (!students) return students.status();
+  auto pruned = parseWidths(o.pruned, "--pruned");
+  if (!pruned) return pruned.status();
+  compression.studentWidths = students.value();
+  compression.prunedWidths = pruned.value();
+  for (const auto& path : o.distillTraceFiles) {
+    const std::string name = std::filesystem::path(path).filename().string();
+    for (const auto& eval : o.traceFiles)
+      if (agent::traceGroup(eval) == agent::traceGroup(path))
+        return R::error("--distill-trace " + path + " is in the same group as the evaluation trace " + eval);
+    auto t = load(path);
+    if (!t) return t.status();
+    compression.distillTraces.push_back(std::move(t.value()));
   }
   std::fprintf(stderr, "profile: teacher %s, %zu evaluation traces, %zu sampling rates\n", modelPath.c_str(),
                traces.size(), rates->size());
-  auto obs = agent::collectDistillationObservations(teacher.value(), o.compression);
+  auto obs = agent::collectDistillationObservations(teacher.value(), compression);
   if (!obs) return obs.status();
   std::fprintf(stderr, "profile: %zu distillation observations (%.0f s)\n", obs->size(), elapsed());
-  auto versions = agent::buildVersions(teacher.value(), modelPath, obs.value(), o.compression);
+  auto versions = agent::buildVersions(teacher.value(), modelPath, obs.value(), compression);
   if (!versions) return versions.status();
   std::fprintf(stderr, "profile: %zu model versions built (%.0f s)\n", versions->size(), elapsed());
   if (!o.versionsDir.empty()) {
@@ -176,15 +231,32 @@ int main(int argc, char** argv) {
   train->add_option("--episodes-per-update", cfg.episodesPerUpdate, "Episodes collected per PPO update")
       ->capture_default_str();
   train->add_option("--imitation-episodes", cfg.imitationEpisodes,
-                    "Joint-greedy demonstration episodes for a behaviour-cloning warm start before PPO (0 = none)")
+                    "Demonstration episodes (see --imitation-expert) for a behaviour-cloning warm start before PPO "
+                    "(0 = none)")
       ->capture_default_str();
   train->add_option("--imitation-epochs", cfg.imitationEpochs, "Supervised passes over the demonstrations")
+      ->capture_default_str();
+  train->add_option("--imitation-expert", cfg.imitationExpert,
+                    "Whom the warm start copies: greedy (joint-greedy) or hindsight (per episode, the cheaper in "
+                    "hindsight of joint-greedy and the best static policy x capacity)")
+      ->transform(CLI::CheckedTransformer(std::map<std::string, agent::ImitationExpert>{
+          {"greedy", agent::ImitationExpert::kJointGreedy}, {"hindsight", agent::ImitationExpert::kHindsightBest}}))
       ->capture_default_str();
   train->add_option("--synthetic-seeds", cfg.syntheticSeeds, "Distinct generator seeds per synthetic preset")
       ->capture_default_str();
   train->add_option("--requests", cfg.syntheticRequests, "Requests per synthetic trace (0 = preset's 1M)")
       ->capture_default_str();
-  train->add_option("--segment-requests", cfg.segmentRequests, "File traces: requests per episode segment")
+  train->add_option("--segment-requests", cfg.segmentRequests,
+                    "File traces: requests per episode segment (without --randomize-workloads)")
+      ->capture_default_str();
+  train->add_option("--hold-out", cfg.heldOut,
+                    "Leave this trace and its fold group (same name up to the first '.') out of --trace (repeatable)");
+  train->add_flag("--randomize-workloads", cfg.randomizeWorkloads,
+                  "Each synthetic episode draws its generator parameters (request rate, catalogue, skew, sizes, "
+                  "length) and decision window from wide ranges; each trace episode is a random segment at a random "
+                  "window (agent/training_workloads.h)");
+  train->add_option("--eval-workloads", cfg.evalWorkloadsPerPreset,
+                    "With --randomize-workloads: held-out evaluation workloads per preset")
       ->capture_default_str();
   train->add_option("--jobs", cfg.jobs, "Episodes replayed in parallel (results do not depend on it)")
       ->capture_default_str();
@@ -199,6 +271,12 @@ int main(int argc, char** argv) {
   train->add_option("--price-resize", cfg.env.prices.dollarsPerResize, "$ per capacity change")->capture_default_str();
   train->add_option("--switch-penalty", cfg.switchPenalty,
                     "Reward penalty per policy switch (units: mean all-miss egress cost of a window)")
+      ->capture_default_str();
+  train->add_option("--reward-unit", cfg.rewardUnit,
+                    "Per-window cost unit of the reward: egress (the episode's mean all-miss egress per window) or "
+                    "greedy (joint-greedy's mean cost per window on the episode; one extra replay per episode)")
+      ->transform(CLI::CheckedTransformer(std::map<std::string, agent::RewardUnit>{
+          {"egress", agent::RewardUnit::kAllMissEgress}, {"greedy", agent::RewardUnit::kBaselineCost}}))
       ->capture_default_str();
   train->add_option("--gamma", cfg.gamma, "Discount")->capture_default_str();
   train->add_option("--gae-lambda", cfg.gaeLambda, "GAE lambda")->capture_default_str();
@@ -283,6 +361,61 @@ int main(int argc, char** argv) {
       std::printf("fine-tune window W = %llu requests, %.2f s per fine-tune; handing one over (window copy) took "
                   "%.0f us\n",
                   static_cast<unsigned long long>(report->windowRequests), report->fineTuneSeconds, report->scheduleUs);
+  });
+
+  std::string inspectModel, inspectTrace;
+  std::uint64_t inspectWindow = 10'000;
+  CLI::App* inspect = app.add_subcommand(
+      "inspect",
+      "Replay a trace under a model (deterministic, frozen) and show, per window, its decision and which input "
+      "features fall outside the range the model was trained on (at the normaliser's +-5 sigma clip)");
+  inspect->add_option("--model", inspectModel, "Model file, engine torch (default: the shipped default model)");
+  inspect->add_option("--trace", inspectTrace, "Trace file")->required();
+  inspect->add_option("--window", inspectWindow, "Decision window in requests (shorter traces get a tenth, as in "
+                                                 "bench/compare-all.sh)")
+      ->capture_default_str();
+  inspect->callback([&] {
+    auto fail = [&](const std::string& m) {
+      std::fprintf(stderr, "edgecache-agent inspect: %s\n", m.c_str());
+      exitCode = 1;
+    };
+    auto model = agent::ActorCritic::load(inspectModel.empty() ? agent::defaultModelPath() : inspectModel);
+    if (!model) return fail(model.message());
+    auto t = traces::readTrace(inspectTrace);
+    if (!t) return fail(t.message());
+    agent::EnvSettings env;
+    env.requestRate = t->hasTimestamps ? 0.0 : 1000.0;
+    env.windowRequests = agent::windowForTrace(t->requests.size(), inspectWindow);
+    auto requests = std::make_shared<const std::vector<cachelib::Request>>(std::move(t->requests));
+    agent::ReplayEpisode episode(requests, env, 0.0, inspectTrace);
+    agent::Rng rng(1);
+    auto r = agent::rollout(*model.value(), episode, rng, 0.9, 0.95, agent::RolloutMode::kDeterministic);
+    if (!r) return fail(r.message());
+    const auto ids = agent::actionPolicyIds();
+    const std::size_t dims = agent::kGlobalDims + ids.size() * agent::kPerPolicyDims;
+    std::size_t clippedTotal = 0;
+    std::map<std::string, std::size_t> byName;
+    std::printf("%-6s %-8s %14s %9s  %s\n", "window", "policy", "capacity", "clipped", "features at the clip");
+    for (std::size_t w = 0; w < r->steps; ++w) {
+      const auto& a = r->samples[w].action;
+      const auto clipped = agent::clippedFeatures(r->samples[w].obs);
+      clippedTotal += clipped.size();
+      std::string names;
+      for (std::size_t i : clipped) {
+        const std::string n = agent::featureName(i, ids.size());
+        ++byName[n];
+        if (names.size() < 100) {
+          if (!names.empty()) names += ' ';
+          names += n;
+        }
+      }
+      const auto* p = cachelib::findPolicy(ids.at(a.policyIndex));
+      std::printf("%-6zu %-8s %14llu %4zu/%zu  %s\n", w + 1, p ? std::string(p->name).c_str() : "?",
+                  static_cast<unsigned long long>(agent::capacityFromAction(episode.config().context, a.capacityAction)),
+                  clipped.size(), dims, names.c_str());
+    }
+    std::printf("%zu decisions; %.1f%% of feature values at the clip\n", r->steps,
+                r->steps ? 100.0 * double(clippedTotal) / double(r->steps * dims) : 0.0);
   });
 
   CompressOptions profileOpts;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 
 #include "cachelib/policy_registry.h"
 
@@ -97,11 +98,26 @@ void FeatureEncoder::encode(const WindowFeatures& f, Observation& out) {
       where[i] = locate(f.capacities, capacity);
     }
   }
-  auto costAt = [&](const double* ys, std::size_t i) {
+  auto dollarsAt = [&](const double* ys, std::size_t i) {
     const Lerp& l = where[i];
     const double missBytes = double(f.bytes) * (1.0 - (ys[l.lo] + l.t * (ys[l.hi] - ys[l.lo])));
-    return (rental[i] + cachelib::egressDollars(prices, missBytes)) / unit;
+    return rental[i] + cachelib::egressDollars(prices, missBytes);
   };
+  auto costAt = [&](const double* ys, std::size_t i) { return dollarsAt(ys, i) / unit; };
+  // Smoothed curves: a running mean over the first 1/kSmoothing windows, an
+  // exponential average after (bias-corrected start: the cold first window
+  // does not linger with weight 0.9^n).
+  // An empty window (none observed yet) leaves the averages alone.
+  if (f.requests > 0) {
+    ++smoothedWindows_;
+    const double w = std::max(kSmoothing, 1.0 / double(smoothedWindows_));
+    smoothedUnit_ += w * (unit - smoothedUnit_);
+    smoothedSeconds_ += w * (seconds - smoothedSeconds_);
+  }
+  smoothedCost_.resize(k * kCostGridPoints, 0.0);
+  curveWindows_.resize(k, 0);
+  double smoothedBest = 0.0, smoothedBestAction = currentAction;
+  bool haveSmoothedBest = false;
   for (std::size_t i = 0; i < k; ++i) {
     float* row = out.perPolicy.data() + i * kPerPolicyDims;
     int p = haveWhatIf ? f.policyIndex(policies_[i]) : -1;
@@ -124,6 +140,20 @@ void FeatureEncoder::encode(const WindowFeatures& f, Observation& out) {
       }
       atCurrent = costAt(ys, kPoints - 1);
       if (minCost < bestCost) bestCost = minCost, bestAction = argmin;
+      // Smoothed curve (dollars averaged, then in the averaged unit).
+      double* sm = smoothedCost_.data() + i * kCostGridPoints;
+      double sMin = 1e300, sArgmin = currentAction;
+      const double wc = std::max(kSmoothing, 1.0 / double(++curveWindows_[i]));
+      for (std::size_t j = 0; j < kCostGridPoints; ++j) {
+        sm[j] += wc * (dollarsAt(ys, j) - sm[j]);
+        const double c = sm[j] / std::max(smoothedUnit_, 1e-12);
+        row[kCostGridPoints + 4 + j] = float(c);
+        if (c < sMin) sMin = c, sArgmin = double(j) / double(kCostGridPoints - 1);
+      }
+      row[2 * kCostGridPoints + 4] = float(sMin);
+      row[2 * kCostGridPoints + 5] = float(sArgmin);
+      if (!haveSmoothedBest || sMin < smoothedBest) smoothedBest = sMin, smoothedBestAction = sArgmin;
+      haveSmoothedBest = true;
     }
     row[kCostGridPoints + 0] = float(minCost);
     row[kCostGridPoints + 1] = float(argmin);
@@ -151,6 +181,11 @@ void FeatureEncoder::encode(const WindowFeatures& f, Observation& out) {
   g[14] = float(bestAction);
   g[15] = float(logRange(context_));
   for (std::size_t b = 0; b < cachelib::kReuseBuckets; ++b) g[16 + b] = float(f.reuseHistogram[b]);
+  constexpr std::size_t kSmoothedGlobal = 16 + cachelib::kReuseBuckets;
+  g[kSmoothedGlobal + 0] =
+      seconds > 0.0 && smoothedSeconds_ > 0.0 ? float(std::log(seconds / smoothedSeconds_)) : 0.0f;
+  g[kSmoothedGlobal + 1] = float(smoothedBest);
+  g[kSmoothedGlobal + 2] = float(smoothedBestAction);
   for (float& v : out.global)
     if (!std::isfinite(v)) v = 0.0f;
   for (float& v : out.perPolicy)
@@ -158,6 +193,48 @@ void FeatureEncoder::encode(const WindowFeatures& f, Observation& out) {
   havePrevious_ = true;
   previousByteHitRatio_ = bhr;
   previousBestCost_ = bestCost;
+}
+
+namespace {
+constexpr const char* kGlobalNames[] = {
+    "capacity_action", "hit_ratio", "byte_hit_ratio", "cost", "rental", "egress", "log_unique_per_request",
+    "one_hit_wonders", "zipf_skew", "log_mean_size", "size_cv", "delta_byte_hit_ratio", "best_est_cost",
+    "delta_best_est_cost", "greedy_argmin_action", "log_range"};
+constexpr const char* kGlobalTailNames[] = {"log_duration_vs_smoothed", "smoothed_best_cost", "smoothed_best_action"};
+constexpr const char* kRowNames[] = {"min_cost", "argmin_action", "cost_at_current", "is_current"};
+static_assert(std::size(kGlobalNames) + cachelib::kReuseBuckets + std::size(kGlobalTailNames) == kGlobalDims);
+static_assert(2 * kCostGridPoints + std::size(kRowNames) + 2 == kPerPolicyDims);
+}  // namespace
+
+std::string featureName(std::size_t index, std::size_t policies) {
+  if (index < kGlobalDims) {
+    if (index < std::size(kGlobalNames)) return kGlobalNames[index];
+    index -= std::size(kGlobalNames);
+    if (index < cachelib::kReuseBuckets) return "reuse[" + std::to_string(index) + "]";
+    return kGlobalTailNames[index - cachelib::kReuseBuckets];
+  }
+  index -= kGlobalDims;
+  const std::size_t k = index / kPerPolicyDims, j = index % kPerPolicyDims;
+  if (k >= policies) return "?";
+  const auto ids = actionPolicyIds();
+  const auto* info = k < ids.size() ? cachelib::findPolicy(ids[k]) : nullptr;
+  const std::string policy = info ? std::string(info->name) : "policy" + std::to_string(k);
+  if (j < kCostGridPoints) return policy + ".cost@" + std::to_string(j);
+  if (j < kCostGridPoints + std::size(kRowNames)) return policy + "." + kRowNames[j - kCostGridPoints];
+  const std::size_t m = j - kCostGridPoints - std::size(kRowNames);
+  if (m < kCostGridPoints) return policy + ".smoothed_cost@" + std::to_string(m);
+  return policy + (m == kCostGridPoints ? ".smoothed_min_cost" : ".smoothed_argmin_action");
+}
+
+std::vector<std::size_t> clippedFeatures(const Observation& z) {
+  std::vector<std::size_t> out;
+  // float(kClip) is exactly what apply() stores at the bound.
+  const float bound = float(RunningNorm::kClip);
+  for (std::size_t i = 0; i < z.global.size(); ++i)
+    if (std::fabs(z.global[i]) >= bound) out.push_back(i);
+  for (std::size_t i = 0; i < z.perPolicy.size(); ++i)
+    if (std::fabs(z.perPolicy[i]) >= bound) out.push_back(kGlobalDims + i);
+  return out;
 }
 
 void RunningNorm::add(std::span<const float> row) noexcept {

@@ -6,11 +6,14 @@
 #include <cstdio>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include <fmt/core.h>
 
 #include "cachelib/controllers/joint_greedy_controller.h"
+#include "cachelib/controllers/static_controller.h"
+#include "cachelib/policy_registry.h"
 #include "cachelib/window_features.h"
 #include "traces/synthetic.h"
 #include "traces/trace_reader.h"
@@ -84,16 +87,27 @@ cachelib::ReplayEnvConfig makeEnvConfig(const std::vector<cachelib::Request>& re
   return env;
 }
 
+namespace {
+std::string policyLabel(cachelib::PolicyId id) {
+  const auto* p = cachelib::findPolicy(id);
+  return p ? std::string(p->name) : std::to_string(id);
+}
+}  // namespace
+
 struct ReplayEpisode::State {
   std::shared_ptr<const std::vector<cachelib::Request>> requests;
   cachelib::ReplayEnvConfig config;
   double switchPenalty = 0.0;
-  double unitDollars = 1.0;  // mean all-miss egress per window
+  double unitDollars = 1.0;  // reward unit in use (dollars per window)
+  double egressUnitDollars = 1.0;  // mean all-miss egress per window
+  double windows = 1.0;
   std::vector<cachelib::PolicyId> ids = actionPolicyIds();
   std::unique_ptr<cachelib::WindowedReplay> env;
   std::unique_ptr<FeatureEncoder> encoder;
   cachelib::Decision current;
   std::unique_ptr<cachelib::JointGreedyController> expert;
+  std::optional<cachelib::Decision> staticExpert;  // hindsight expert chose this static decision
+  std::string expertChoice;
 };
 
 ReplayEpisode::ReplayEpisode(std::shared_ptr<const std::vector<cachelib::Request>> requests, const EnvSettings& settings,
@@ -110,8 +124,12 @@ ReplayEpisode::ReplayEpisode(std::shared_ptr<const std::vector<cachelib::Request
   for (const auto& r : *state_->requests) bytes += double(r.sizeBytes);
   const double windows = std::max(
       1.0, double(state_->requests->size()) / double(std::max<std::uint64_t>(1, config.context.window.requests)));
-  state_->unitDollars = std::max(cachelib::egressDollars(config.context.prices, bytes) / windows, 1e-12);
+  state_->egressUnitDollars = std::max(cachelib::egressDollars(config.context.prices, bytes) / windows, 1e-12);
+  state_->unitDollars = state_->egressUnitDollars;
+  state_->windows = windows;
 }
+
+double ReplayEpisode::rewardUnitDollars() const noexcept { return state_->unitDollars; }
 
 ReplayEpisode::~ReplayEpisode() = default;
 
@@ -119,6 +137,33 @@ const cachelib::ReplayEnvConfig& ReplayEpisode::config() const noexcept { return
 
 Observation ReplayEpisode::begin() {
   State& s = *state_;
+  if (baselineUnit_) {
+    // Scale-free across workloads: a window costing what joint-greedy's
+    // average window costs is worth -1, whatever the prices, rates or sizes.
+    const double base = baselineCostDollars() / s.windows;
+    s.unitDollars = std::isfinite(base) && base > 1e-12 ? base : s.egressUnitDollars;
+  }
+  if (hindsightExpert_ && s.expertChoice.empty()) {
+    // The best static decision in hindsight, against joint-greedy: on
+    // workloads where holding a capacity pays over many windows (and a
+    // myopic controller shrinks away contents it needs later), this is
+    // the better teacher.
+    cachelib::ReplayEnvConfig plain = s.config;
+    plain.features = false;
+    double best = std::numeric_limits<double>::infinity();
+    cachelib::Decision bestDecision;
+    for (const auto id : s.ids)
+      for (const auto capacity : s.config.context.window.capacityGrid) {
+        cachelib::StaticController fixed(cachelib::Decision{capacity, id});
+        const double cost = cachelib::runControlled(*s.requests, fixed, plain).cost.total();
+        if (cost < best) best = cost, bestDecision = cachelib::Decision{capacity, id};
+      }
+    const double greedy = baselineCostDollars();
+    if (best < greedy) s.staticExpert = bestDecision;
+    s.expertChoice = fmt::format("{} (best static {}@{} ${:.5f}, joint-greedy ${:.5f})",
+                                 s.staticExpert ? "static" : "joint-greedy",
+                                 policyLabel(bestDecision.policy), bestDecision.capacityBytes, best, greedy);
+  }
   s.env = std::make_unique<cachelib::WindowedReplay>(*s.requests, s.config);
   s.encoder = std::make_unique<FeatureEncoder>(s.config.context, s.ids);
   s.current = initialDecision(s.config.context);
@@ -155,10 +200,12 @@ double ReplayEpisode::costDollars() const {
   return state_->env ? state_->env->meter().cost(state_->config.context.prices).total() : std::nan("");
 }
 
+std::string ReplayEpisode::expertChoice() const { return state_->expertChoice; }
+
 bool ReplayEpisode::expertAction(Action& out) {
   State& s = *state_;
   if (!s.env || !s.expert) return false;
-  const cachelib::Decision d = s.expert->decide(s.env->features());
+  const cachelib::Decision d = s.staticExpert ? *s.staticExpert : s.expert->decide(s.env->features());
   const auto it = std::find(s.ids.begin(), s.ids.end(), d.policy);
   out.policyIndex = it == s.ids.end() ? 0 : std::size_t(it - s.ids.begin());
   out.capacityAction = actionFromCapacity(s.config.context, double(d.capacityBytes));
@@ -187,6 +234,7 @@ struct EpisodeResult {
   std::string label;
   Result<RolloutResult> rollout = Result<RolloutResult>::error("not run");
   double baseline = std::nan("");
+  std::string expertChoice;  // imitation: whom the episode's expert copied
 };
 
 // Runs episodes [first, first + count) on `jobs` threads; slot i of the result
@@ -201,6 +249,8 @@ std::vector<EpisodeResult> runEpisodes(const ActorCritic& model, const TrainConf
       Rng rng(mix(mix(c.seed, salt), first + i));
       results[i].label = ep->label();
       results[i].rollout = rollout(model, *ep, rng, c.gamma, c.gaeLambda, mode);
+      if (mode == RolloutMode::kExpert)
+        if (auto* replay = dynamic_cast<ReplayEpisode*>(ep.get())) results[i].expertChoice = replay->expertChoice();
       // An imitation episode is joint-greedy's own run: no second replay.
       if (mode == RolloutMode::kExpert && results[i].rollout) results[i].baseline = results[i].rollout->totalCostDollars;
       else if (c.compareGreedy) results[i].baseline = ep->baselineCostDollars();
@@ -233,6 +283,21 @@ Result<TrainReport> trainLoop(ActorCritic& model, const TrainConfig& c, const Ep
                                              {"gamma", fmt::format("{}", c.gamma)},
                                              {"gae_lambda", fmt::format("{}", c.gaeLambda)},
                                              {"switch_penalty", fmt::format("{}", c.switchPenalty)}};
+  // Which data the model saw (RESULTS.md states it per model).
+  auto names = [](const std::vector<std::string>& v) {
+    std::string out;
+    for (const auto& x : v) {
+      if (!out.empty()) out += ',';
+      out.append(x, x.find_last_of('/') + 1);
+    }
+    return out.empty() ? std::string("none") : out;
+  };
+  if (c.imitationEpisodes > 0)
+    meta["imitation_expert"] = c.imitationExpert == ImitationExpert::kHindsightBest ? "hindsight" : "greedy";
+  meta["reward_unit"] = c.rewardUnit == RewardUnit::kBaselineCost ? "greedy" : "egress";
+  meta["training_synthetic"] = names(c.synthetic) + (c.randomizeWorkloads ? " (randomized workloads)" : "");
+  meta["training_traces"] = names(c.traceFiles);
+  if (!c.heldOut.empty()) meta["held_out"] = names(c.heldOut);
   auto save = [&](const std::string& why) -> Status {
     if (c.out.empty()) return Status::ok();
     meta["episodes"] = std::to_string(report.episodes);
@@ -264,12 +329,15 @@ Result<TrainReport> trainLoop(ActorCritic& model, const TrainConfig& c, const Ep
   if (c.imitationEpisodes > 0) {
     // Behaviour-cloning warm start on joint-greedy's own episodes: PPO then
     // starts from the baseline's behaviour instead of a uniform policy.
-    auto results = runEpisodes(model, c, makeEpisode, 0, c.imitationEpisodes, RolloutMode::kExpert, 0xb0c);
+    // Episode numbers after the PPO ones: the demonstrations and the PPO
+    // episodes are different workloads/segments.
+    auto results = runEpisodes(model, c, makeEpisode, c.episodes, c.imitationEpisodes, RolloutMode::kExpert, 0xb0c);
     std::vector<PpoSample> demos;
     double cost = 0.0;
     for (auto& e : results) {
       if (!e.rollout) return R::error("imitation episode (" + e.label + "): " + e.rollout.message());
       cost += e.rollout->totalCostDollars;
+      if (!e.expertChoice.empty()) emit(c, fmt::format("demonstration {}: {}", e.label, e.expertChoice));
       for (auto& o : e.rollout->rawObservations) model.observeForNorm(o);
     }
     for (auto& e : results) {
@@ -284,8 +352,10 @@ Result<TrainReport> trainLoop(ActorCritic& model, const TrainConfig& c, const Ep
     ic.epochs = c.imitationEpochs;
     auto nll = model.imitationUpdate(demos, ic, mix(c.seed, 0xb0c));
     if (!nll) return nll.status();
-    emit(c, fmt::format("imitation: {} joint-greedy episodes (${:.4f}), {} samples, {} epochs, final NLL {:.3f} | {:.0f}s",
-                        results.size(), cost, demos.size(), ic.epochs, nll.value(), elapsed()));
+    emit(c, fmt::format("imitation: {} {} episodes (${:.4f}), {} samples, {} epochs, final NLL {:.3f} | {:.0f}s",
+                        results.size(),
+                        c.imitationExpert == ImitationExpert::kHindsightBest ? "hindsight-expert" : "joint-greedy",
+                        cost, demos.size(), ic.epochs, nll.value(), elapsed()));
     if (evalEpisodes > 0) {
       auto ratio = evaluate();
       if (!ratio) return ratio.status();
@@ -350,24 +420,36 @@ struct Source {
   std::shared_ptr<const std::vector<cachelib::Request>> file;  // loaded file trace
   std::string fileName;
   bool fileHasTimes = true;
+  bool evaluation = false;  // evaluation episode: the whole trace / a fixed workload
 };
 
 }  // namespace
 
 Result<TrainReport> train(const TrainConfig& c) {
   using R = Result<TrainReport>;
-  if (c.synthetic.empty() && c.traceFiles.empty()) return R::error("no training traces: give --trace or --synthetic");
+  auto files = foldTrainingTraces(c.traceFiles, c.heldOut);
+  if (!files) return files.status();
+  if (c.synthetic.empty() && files->empty()) return R::error("no training traces: give --trace or --synthetic");
   std::vector<Source> train, eval;
   for (const auto& p : c.synthetic) {
     auto preset = traces::syntheticPreset(p);
     if (!preset) return preset.status();
   }
-  // Seeds seed*1000 + 1..N train, seed*1000 + 999 evaluates; the bench's
-  // default seed 42 is never among them.
-  for (std::size_t j = 1; j <= std::max<std::size_t>(1, c.syntheticSeeds); ++j)
-    for (const auto& p : c.synthetic) train.push_back(Source{p, c.seed * 1000 + j, nullptr, "", true});
-  for (const auto& p : c.synthetic) eval.push_back(Source{p, c.seed * 1000 + 999, nullptr, "", true});
-  for (const auto& path : c.traceFiles) {
+  if (c.randomizeWorkloads) {
+    // One source per preset; each episode draws its own workload from
+    // (seed, episode number), evaluation workloads from a separate stream.
+    for (const auto& p : c.synthetic) train.push_back(Source{p, 0, nullptr, "", true, false});
+    for (std::size_t j = 0; j < std::max<std::size_t>(1, c.evalWorkloadsPerPreset); ++j)
+      for (std::size_t p = 0; p < c.synthetic.size(); ++p)
+        eval.push_back(Source{c.synthetic[p], mix(mix(c.seed ^ 0xe7a1, j), p), nullptr, "", true, true});
+  } else {
+    // Seeds seed*1000 + 1..N train, seed*1000 + 999 evaluates; the bench's
+    // default seed 42 is never among them.
+    for (std::size_t j = 1; j <= std::max<std::size_t>(1, c.syntheticSeeds); ++j)
+      for (const auto& p : c.synthetic) train.push_back(Source{p, c.seed * 1000 + j, nullptr, "", true, false});
+    for (const auto& p : c.synthetic) eval.push_back(Source{p, c.seed * 1000 + 999, nullptr, "", true, true});
+  }
+  for (const auto& path : files.value()) {
     auto t = traces::readTrace(path);
     if (!t) return t.status();
     if (t->requests.empty()) return R::error(path + ": no requests");
@@ -376,6 +458,7 @@ Result<TrainReport> train(const TrainConfig& c) {
     s.fileName = path.substr(path.find_last_of('/') + 1);
     s.fileHasTimes = t->hasTimestamps;
     train.push_back(s);
+    s.evaluation = true;
     eval.push_back(s);
   }
 
@@ -388,23 +471,44 @@ Result<TrainReport> train(const TrainConfig& c) {
     std::string label;
     if (!s.preset.empty()) {
       auto cfg = traces::syntheticPreset(s.preset).value();
-      cfg.seed = s.seed;
-      if (c.syntheticRequests) cfg.requests = c.syntheticRequests;
+      if (c.randomizeWorkloads) {
+        const auto w = sampleWorkload(cfg, c.randomization, s.evaluation ? s.seed : segmentSeed);
+        cfg = w.config;
+        env.windowRequests = w.windowRequests;
+        label = fmt::format("{}~(seed={}, {} requests, {} objects, {:.3g} req/s, window {})", s.preset, cfg.seed,
+                            cfg.requests, cfg.objects, cfg.meanRequestsPerSecond, w.windowRequests);
+      } else {
+        cfg.seed = s.seed;
+        if (c.syntheticRequests) cfg.requests = c.syntheticRequests;
+        label = fmt::format("{}(seed={})", s.preset, s.seed);
+      }
       requests = std::make_shared<const std::vector<cachelib::Request>>(traces::generateSynthetic(cfg));
-      label = fmt::format("{}(seed={})", s.preset, s.seed);
     } else {
       const auto& all = *s.file;
-      const std::size_t len = std::min<std::size_t>(all.size(), std::max<std::uint64_t>(1, c.segmentRequests));
-      const std::size_t segments = all.size() / len;
-      const std::size_t index = segments > 1 ? std::size_t(segmentSeed % segments) : 0;
-      requests = index == 0 && len == all.size()
+      std::size_t begin = 0, end = all.size();
+      if (s.evaluation) {
+        env.windowRequests = windowForTrace(all.size(), env.windowRequests);
+      } else if (c.randomizeWorkloads) {
+        const auto seg = sampleTraceSegment(all.size(), c.randomization, segmentSeed);
+        begin = seg.begin, end = seg.end;
+        env.windowRequests = seg.windowRequests;
+      } else {
+        const std::size_t len = std::min<std::size_t>(all.size(), std::max<std::uint64_t>(1, c.segmentRequests));
+        const std::size_t segments = all.size() / len;
+        const std::size_t index = segments > 1 ? std::size_t(segmentSeed % segments) : 0;
+        begin = index * len, end = begin + len;
+        env.windowRequests = windowForTrace(len, env.windowRequests);
+      }
+      requests = begin == 0 && end == all.size()
                      ? s.file
-                     : std::make_shared<const std::vector<cachelib::Request>>(all.begin() + index * len,
-                                                                              all.begin() + (index + 1) * len);
-      label = fmt::format("{}[{}..{})", s.fileName, index * len, (index + 1) * len);
+                     : std::make_shared<const std::vector<cachelib::Request>>(all.begin() + std::ptrdiff_t(begin),
+                                                                              all.begin() + std::ptrdiff_t(end));
+      label = fmt::format("{}[{}..{}) window {}", s.fileName, begin, end, env.windowRequests);
       if (!s.fileHasTimes && env.requestRate <= 0) env.requestRate = 1000.0;
     }
     auto ep = std::make_unique<ReplayEpisode>(requests, env, c.switchPenalty, label);
+    ep->setBaselineRewardUnit(c.rewardUnit == RewardUnit::kBaselineCost);
+    ep->setHindsightExpert(c.imitationExpert == ImitationExpert::kHindsightBest);
     ReplayEpisode* raw = ep.get();
     ep->setBaselineCache([raw, label, baselines, baselineMutex] {
       {
@@ -423,9 +527,14 @@ Result<TrainReport> train(const TrainConfig& c) {
 
   auto model = ActorCritic::create(c.architecture, c.seed);
   if (!model) return model.status();
-  emit(c, fmt::format("training {} episodes ({} per update) over {} traces, seed {}, {} jobs; architecture {}",
-                      c.episodes, c.episodesPerUpdate, train.size(), c.seed, c.jobs, c.architecture.describe()));
-  return trainLoop(*model.value(), c, makeTrain, makeEval, c.evalEvery > 0 ? eval.size() : 0);
+  emit(c, fmt::format("training {} episodes ({} per update) over {} sources ({} trace files{}), seed {}, {} jobs; "
+                      "architecture {}",
+                      c.episodes, c.episodesPerUpdate, train.size(), files->size(),
+                      c.randomizeWorkloads ? ", randomized workloads" : "", c.seed, c.jobs,
+                      c.architecture.describe()));
+  TrainConfig folded = c;
+  folded.traceFiles = files.value();
+  return trainLoop(*model.value(), folded, makeTrain, makeEval, c.evalEvery > 0 ? eval.size() : 0);
 }
 
 }  // namespace edgecache::agent

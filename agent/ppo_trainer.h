@@ -27,6 +27,7 @@
 #include "agent/action_distribution.h"
 #include "agent/actor_critic.h"
 #include "agent/features.h"
+#include "agent/training_workloads.h"
 #include "cachelib/controller.h"
 #include "cachelib/request.h"
 #include "cachelib/status.h"
@@ -108,6 +109,21 @@ class ReplayEpisode final : public Episode {
   // joint-greedy, fed with this episode's window features.
   bool expertAction(Action& out) override;
   void setBaselineCache(std::function<double()> cached) { baseline_ = std::move(cached); }
+  // Reward unit: the baseline's (joint-greedy's) mean cost per window on this
+  // episode instead of the mean all-miss egress per window; begin() computes
+  // it (one baseline replay, or the cache). Falls back to the egress unit
+  // when the baseline costs nothing (unit-size traces).
+  void setBaselineRewardUnit(bool on) noexcept { baselineUnit_ = on; }
+  // The current reward unit in dollars per window.
+  double rewardUnitDollars() const noexcept;
+  // Imitation expert: joint-greedy (default), or the cheapest in hindsight of
+  // joint-greedy and every static (online policy x what-if grid capacity)
+  // on this episode. begin() then replays the K x grid static candidates
+  // (without the feature tracker: ~1/20 of a featured replay each).
+  void setHindsightExpert(bool on) noexcept { hindsightExpert_ = on; }
+  // After begin() with the hindsight expert: what it chose, e.g.
+  // "static lru@1.2GiB $0.31 vs joint-greedy $0.34".
+  std::string expertChoice() const;
   const cachelib::ReplayEnvConfig& config() const noexcept;
   // joint-greedy's cost, replaying the whole episode (no cache).
   double computeBaselineCost() const;
@@ -117,6 +133,20 @@ class ReplayEpisode final : public Episode {
   std::unique_ptr<State> state_;
   std::string label_;
   std::function<double()> baseline_;
+  bool baselineUnit_ = false;
+  bool hindsightExpert_ = false;
+};
+
+// Whom the imitation warm start copies (see ReplayEpisode::setHindsightExpert).
+enum class ImitationExpert {
+  kJointGreedy,    // joint-greedy, deployable and myopic
+  kHindsightBest,  // per episode, the cheaper in hindsight of joint-greedy and the best static decision
+};
+
+// What one unit of reward is (see ReplayEpisode::setBaselineRewardUnit).
+enum class RewardUnit {
+  kAllMissEgress,  // the episode's mean all-miss egress per window
+  kBaselineCost,   // joint-greedy's mean cost per window on the episode
 };
 
 struct TrainConfig {
@@ -127,12 +157,19 @@ struct TrainConfig {
   std::size_t episodesPerUpdate = 4;     // episodes collected per PPO update
   std::size_t imitationEpisodes = 0;     // joint-greedy demonstrations for a behaviour-cloning warm start
   int imitationEpochs = 30;              // supervised passes over the demonstrations
+  ImitationExpert imitationExpert = ImitationExpert::kJointGreedy;  // whom the warm start copies
   std::size_t syntheticSeeds = 4;        // generator seeds per preset: seed*1000 + 1..N (never 42)
   std::uint64_t syntheticRequests = 0;   // requests per synthetic trace; 0 = the preset's (1M)
   std::uint64_t segmentRequests = 1'000'000;  // file traces: one episode = a random segment this long
+                                         // (without randomizeWorkloads; windowForTrace picks its window)
+  std::vector<std::string> heldOut;      // traces (and their fold group) removed from traceFiles
+  bool randomizeWorkloads = false;       // synthetic: sampleWorkload per episode; files: sampleTraceSegment
+  WorkloadRandomization randomization;   // the ranges when randomizeWorkloads
+  std::size_t evalWorkloadsPerPreset = 2;  // randomizeWorkloads: held-out evaluation workloads per preset
   unsigned jobs = 2;                     // episodes replayed in parallel
   EnvSettings env;
   double switchPenalty = 0.01;           // reward penalty per policy switch (normalised cost units)
+  RewardUnit rewardUnit = RewardUnit::kAllMissEgress;  // per-window cost unit of the reward
   double gamma = 0.9;
   double gaeLambda = 0.95;
   PpoConfig ppo;

@@ -113,6 +113,94 @@ TEST_CASE("feature encoder emits the schema's dimensions, finite values") {
   }
 }
 
+TEST_CASE("smoothed cost curves: the running mean of the dollar costs over the windows, restarted by reset()") {
+  auto requests = smallTrace(12'000);
+  auto env = makeEnvConfig(requests, smallEnv());
+  cachelib::WindowedReplay replay(requests, env);
+  FeatureEncoder enc(env.context, actionPolicyIds());
+  const auto& prices = env.context.prices;
+  constexpr std::size_t kSmoothed = kCostGridPoints + 4;  // first smoothed value in a row
+  Observation first, second;
+  (void)replay.step(initialDecision(env.context));
+  const double unit1 = cachelib::egressDollars(prices, double(replay.features().bytes));
+  enc.encode(replay.features(), first);
+  // Another window at another capacity: its costs differ.
+  (void)replay.step(cachelib::Decision{capacityFromAction(env.context, 0.9), actionPolicyIds()[0]});
+  const auto f2 = replay.features();
+  const double unit2 = cachelib::egressDollars(prices, double(f2.bytes));
+  enc.encode(f2, second);
+  bool changed = false;
+  for (std::size_t k = 0; k < actionPolicyIds().size(); ++k) {
+    const float* a = first.perPolicy.data() + k * kPerPolicyDims;
+    const float* b = second.perPolicy.data() + k * kPerPolicyDims;
+    for (std::size_t j = 0; j < kCostGridPoints; ++j) {
+      // First window: the smoothed curve is the window's own.
+      CHECK(a[kSmoothed + j] == doctest::Approx(a[j]).epsilon(1e-5));
+      // Second: (dollars1 + dollars2) / (unit1 + unit2).
+      const double expect = (double(a[j]) * unit1 + double(b[j]) * unit2) / (unit1 + unit2);
+      CHECK(b[kSmoothed + j] == doctest::Approx(expect).epsilon(1e-4));
+      changed = changed || std::fabs(b[j] - a[j]) > 1e-3f;
+    }
+    // Its minimum and where it lies.
+    float lo = b[kSmoothed];
+    for (std::size_t j = 0; j < kCostGridPoints; ++j) lo = std::min(lo, b[kSmoothed + j]);
+    CHECK(b[kSmoothed + kCostGridPoints] == lo);
+    CHECK(b[kSmoothed + kCostGridPoints + 1] >= 0.0f);
+    CHECK(b[kSmoothed + kCostGridPoints + 1] <= 1.0f);
+  }
+  CHECK(changed);  // the test would pass vacuously on two identical windows
+  CHECK(first.global[kGlobalDims - 3] == 0.0f);  // log(duration / smoothed duration) of the first window
+  // reset(): the next window starts a new average.
+  enc.reset();
+  Observation again;
+  enc.encode(f2, again);
+  for (std::size_t j = 0; j < kCostGridPoints; ++j)
+    CHECK(again.perPolicy[kSmoothed + j] == doctest::Approx(again.perPolicy[j]).epsilon(1e-5));
+}
+
+TEST_CASE("feature names follow the schema; clippedFeatures finds inputs outside the training range") {
+  const std::size_t k = actionPolicyIds().size();
+  CHECK(featureName(0, k) == "capacity_action");
+  CHECK(featureName(9, k) == "log_mean_size");
+  CHECK(featureName(16, k) == "reuse[0]");
+  CHECK(featureName(16 + cachelib::kReuseBuckets - 1, k) == "reuse[23]");
+  CHECK(featureName(kGlobalDims - 1, k) == "smoothed_best_action");
+  CHECK(featureName(kGlobalDims, k) == "lru.cost@0");
+  CHECK(featureName(kGlobalDims + kCostGridPoints, k) == "lru.min_cost");
+  CHECK(featureName(kGlobalDims + kPerPolicyDims - 1, k) == "lru.smoothed_argmin_action");
+  CHECK(featureName(kGlobalDims + kPerPolicyDims + kCostGridPoints + 3, k).ends_with(".is_current"));
+  CHECK(featureName(kGlobalDims + k * kPerPolicyDims, k) == "?");
+  // Every name is distinct.
+  std::vector<std::string> names;
+  for (std::size_t i = 0; i < kGlobalDims + k * kPerPolicyDims; ++i) names.push_back(featureName(i, k));
+  std::sort(names.begin(), names.end());
+  CHECK(std::adjacent_find(names.begin(), names.end()) == names.end());
+
+  // A model whose normaliser saw a narrow band of inputs: a value far outside
+  // it is clipped and reported, values inside are not.
+  auto model = freshModel();
+  for (std::uint64_t s = 0; s < 50; ++s) {
+    Observation o = sampleObservation(s);
+    for (float& v : o.global) v *= 0.01f;
+    for (float& v : o.perPolicy) v *= 0.01f;
+    model->observeForNorm(o);
+  }
+  Observation inside = sampleObservation(77);
+  for (float& v : inside.global) v *= 0.01f;
+  for (float& v : inside.perPolicy) v *= 0.01f;
+  Observation outside = inside;
+  outside.global[9] = 3.0f;                          // log_mean_size far out
+  outside.perPolicy[kPerPolicyDims + 2] = -3.0f;     // second policy's cost@2
+  model->normalise(inside);
+  model->normalise(outside);
+  CHECK(clippedFeatures(inside).empty());
+  const auto clipped = clippedFeatures(outside);
+  REQUIRE(clipped.size() == 2);
+  CHECK(featureName(clipped[0], k) == "log_mean_size");
+  CHECK(featureName(clipped[1], k).ends_with(".cost@2"));
+  CHECK(clipped[1] == kGlobalDims + kPerPolicyDims + 2);
+}
+
 TEST_CASE("fused head shapes; joint log-prob = policy part + capacity part, torch and C++ agree") {
   auto model = freshModel();
   const std::int64_t k = std::int64_t(actionPolicyIds().size());
