@@ -7,6 +7,8 @@
 #        ROUNDS=3  (wrk runs per (server, size), interleaved; medians reported)
 #        BASELINE=/path/to/an/older/edgecache-proxy  (optional: also measured,
 #          interleaved, as "edgecache-proxy (baseline)", for A/B of a change)
+#        PROXY_ARGS="--threads 4"  (optional: extra options for the proxy under
+#          test, not the baseline; A/B of a setting: BASELINE=the same binary)
 #        SKIP_REPLAY=1  (part 1 only)
 #        REPLAY_REQUESTS=20000  REPLAY_SIZE=128MiB  REPLAY_POLICY=lru
 #        WORK=BUILD_DIR/proxy-bench  (configs, logs, stores; wiped at start)
@@ -21,7 +23,8 @@
 # HIT), then `wrk -t2 -c32 -d10s --latency` runs against each (proxy, size)
 # back to back in one run; the table gives requests/s and p50/p90/p99.
 # Everything shares the same 2 cores (wrk included), so compare the rows of
-# one run, not across machines.
+# one run, not across machines. Each row also lists p99 per round and the
+# CPU-seconds other processes used during each round (0 = a quiet machine).
 #
 # Part 2, hit ratio: the first REPLAY_REQUESTS requests of
 # ../shared/traces/cloudPhysicsIO.oracleGeneral.bin become GET /obj/<id>?size=<n>
@@ -77,11 +80,11 @@ wait_http() {  # url: up to 10 s
 }
 # edgecache-proxy on a free port, which it leaves in $started_port. Not
 # called in $(...): the pid must reach this shell's `pids` for the EXIT trap.
-# args: store capacity policy log [binary]
+# args: store capacity policy log [binary [extra options...]]
 start_proxy() {
   started_port=$(free_port)
   "${5:-$proxy_bin}" --listen "127.0.0.1:$started_port" --origin "http://127.0.0.1:$origin_port" --store "$1" \
-    --capacity "$2" --policy "$3" --admin off >"$4" 2>&1 &
+    --capacity "$2" --policy "$3" --admin off "${@:6}" >"$4" 2>&1 &
   pids+=($!)
 }
 
@@ -143,7 +146,8 @@ pids+=($!)
 nginx -p "$work" -c "$work/nginx-cache.conf" -e "$work/logs/nginx-cache-error.log" &
 pids+=($!)
 wait_http "http://127.0.0.1:$origin_port/1k.bin"
-start_proxy "$work/edgecache-store" 1GiB lru "$work/logs/edgecache-proxy.log"
+read -r -a proxy_args <<<"${PROXY_ARGS:-}"
+start_proxy "$work/edgecache-store" 1GiB lru "$work/logs/edgecache-proxy.log" "$proxy_bin" "${proxy_args[@]}"
 proxy_port=$started_port
 wait_http "http://127.0.0.1:$proxy_port/1k.bin"
 wait_http "http://127.0.0.1:$nginx_port/1k.bin"
@@ -171,16 +175,40 @@ to_ms() {
   awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000; printf "%.2f", n }'
 }
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# How busy the VM was with other people's work during a wrk run: all CPU
+# time the kernel accounted (/proc/stat) minus the servers started here
+# (nginx workers included) and wrk itself, in CPU-seconds (2 cores = at most
+# 2 s per second of wrk). Near 0: a quiet machine; comparable to the run's
+# length: someone else held about a core.
+hz=$(getconf CLK_TCK)
+busy_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8}' /proc/stat; }
+server_ticks() {
+  local t=0 p c
+  for p in "${pids[@]}"; do
+    for c in "$p" $(pgrep -P "$p"); do
+      [ -r "/proc/$c/stat" ] && t=$((t + $(awk '{print $14 + $15}' "/proc/$c/stat")))
+    done
+  done
+  echo "$t"
+}
+echo "run $(date -u '+%Y-%m-%d %H:%M UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg) before"
+echo
 rows=()
 for size in 1k 100k; do
-  declare -A rps_runs=() p50_runs=() p90_runs=() p99_runs=() err_runs=()
+  declare -A rps_runs=() p50_runs=() p90_runs=() p99_runs=() err_runs=() other_runs=()
   # Rounds interleave the servers (A B C A B C ...) so that the VM's slow
   # phases hit every server alike; the table reports per-server medians.
   for round in $(seq "$rounds"); do
     for which in "${servers[@]}"; do
       port=${port_of[$which]}
-      out=$(wrk -t"$wthreads" -c"$conns" -d"$duration" --latency "http://127.0.0.1:$port/$size.bin")
+      b0=$(busy_ticks) s0=$(server_ticks)
+      # wrk's own CPU time: its parent shell's waited-for children ticks.
+      out=$(sh -c 'wrk "$@"; echo "wrk-ticks $(awk "{print \$16 + \$17}" /proc/$$/stat)"' wrk \
+        -t"$wthreads" -c"$conns" -d"$duration" --latency "http://127.0.0.1:$port/$size.bin")
+      b1=$(busy_ticks) s1=$(server_ticks)
       echo "$out" >"$work/logs/wrk-${which// /_}-$size-$round.txt"
+      other_runs[$which]+="$(echo "$out" | awk -v b=$((b1 - b0)) -v s=$((s1 - s0)) -v hz="$hz" \
+        '/^wrk-ticks/ { o = (b - s - $2) / hz; printf "%.1f", o < 0 ? 0 : o }') "
       rps_runs[$which]+="$(echo "$out" | awk '/^Requests\/sec:/ {printf "%.0f", $2}') "
       p50_runs[$which]+="$(to_ms "$(echo "$out" | awk '$1=="50%" {print $2}')") "
       p90_runs[$which]+="$(to_ms "$(echo "$out" | awk '$1=="90%" {print $2}')") "
@@ -190,18 +218,18 @@ for size in 1k 100k; do
   done
   for which in "${servers[@]}"; do
     med() { echo "$1" | tr ' ' '\n' | grep -v '^$' | median; }
-    rows+=("| $which | ${size/k/ KiB} | $(med "${rps_runs[$which]}") | $(med "${p50_runs[$which]}") | $(med "${p90_runs[$which]}") | $(med "${p99_runs[$which]}") | ${rps_runs[$which]% } | ${err_runs[$which]:-none} |")
+    rows+=("| $which | ${size/k/ KiB} | $(med "${rps_runs[$which]}") | $(med "${p50_runs[$which]}") | $(med "${p90_runs[$which]}") | $(med "${p99_runs[$which]}") | ${rps_runs[$which]% } | ${p99_runs[$which]% } | ${other_runs[$which]% } | ${err_runs[$which]:-none} |")
   done
-  unset rps_runs p50_runs p90_runs p99_runs err_runs
+  unset rps_runs p50_runs p90_runs p99_runs err_runs other_runs
 done
 
 echo "### Cache hits: wrk -t$wthreads -c$conns -d$duration --latency, $rounds interleaved rounds (loopback, same 2 cores)"
 echo
-echo "| server | object | requests/s (median) | p50 ms | p90 ms | p99 ms | requests/s per round | errors |"
-echo "|---|---|---:|---:|---:|---:|---|---|"
+echo "| server | object | requests/s (median) | p50 ms | p90 ms | p99 ms | requests/s per round | p99 ms per round | other processes' CPU-s per round | errors |"
+echo "|---|---|---:|---:|---:|---:|---|---|---|---|"
 printf '%s\n' "${rows[@]}"
 echo
-echo "edgecache-proxy: 2 I/O threads (default), RocksDB store, default hot tier; nginx: 2 workers, proxy_cache on disk (page cache), upstream keepalive."
+echo "edgecache-proxy: 2 I/O threads (default), RocksDB store, default hot tier${PROXY_ARGS:+, options $PROXY_ARGS}; nginx: 2 workers, proxy_cache on disk (page cache), upstream keepalive. Load average after: $(cut -d' ' -f1-3 /proc/loadavg)."
 echo
 [ -n "${SKIP_REPLAY:-}" ] && exit 0
 

@@ -119,19 +119,44 @@ CacheIndex::RebuildStats CacheIndex::rebuild() {
 
 std::shared_ptr<const StoredObject> CacheIndex::find(std::string_view primaryKey, const HttpHeaders& requestHeaders,
                                                      double nowSeconds) {
-  std::lock_guard lock(mutex_);
-  auto pit = primaries_.find(primaryHash(primaryKey));
-  if (pit == primaries_.end()) return nullptr;
-  std::string vk;
-  if (!pit->second.varyNames.empty()) {
-    const HttpHeaders varyOnly{{"Vary", joinNames(pit->second.varyNames)}};
-    vk = varyKey(varyOnly, requestHeaders);
+  std::shared_ptr<const StoredObject> found;
+  {
+    std::shared_lock lock(mutex_);
+    auto pit = primaries_.find(primaryHash(primaryKey));
+    if (pit == primaries_.end()) return nullptr;
+    std::string vk;
+    if (!pit->second.varyNames.empty()) {
+      const HttpHeaders varyOnly{{"Vary", joinNames(pit->second.varyNames)}};
+      vk = varyKey(varyOnly, requestHeaders);
+    }
+    const std::uint64_t id = variantHash(primaryKey, vk);
+    auto it = objects_.find(id);
+    if (it == objects_.end() || it->second->primaryKey != primaryKey) return nullptr;
+    found = it->second;
   }
-  const std::uint64_t id = variantHash(primaryKey, vk);
-  auto it = objects_.find(id);
-  if (it == objects_.end() || it->second->primaryKey != primaryKey) return nullptr;
-  (void)cache_->lookup(cachelib::Request{nowSeconds, id, it->second->bodyBytes, cachelib::kNoNextAccess});
-  return it->second;
+  const cachelib::Request hit{nowSeconds, found->variantId, found->bodyBytes, cachelib::kNoNextAccess};
+  const auto queued = queuedHits_.push(hit, kMaxQueuedHits);
+  if (queued.stored && queued.pending < kHitBatch) return found;
+  std::unique_lock lock(mutex_, std::defer_lock);
+  if (queued.stored) {
+    // A batch is due: apply it if nobody holds the lock, else at the next hit.
+    if (lock.try_lock()) applyQueuedHitsLocked();
+    return found;
+  }
+  // This thread's queue is full (the lock was never free): wait for it once.
+  lock.lock();
+  applyQueuedHitsLocked();
+  if (cache_->contains(hit.key)) (void)cache_->lookup(hit);
+  return found;
+}
+
+void CacheIndex::applyQueuedHitsLocked() const {
+  applying_.clear();
+  queuedHits_.drainInto(applying_);
+  for (const cachelib::Request& hit : applying_) {
+    // Evicted or invalidated since it was served: nothing left to reorder.
+    if (cache_->contains(hit.key)) (void)cache_->lookup(hit);
+  }
 }
 
 bool CacheIndex::insert(std::shared_ptr<const StoredObject> object, double nowSeconds) {
@@ -139,6 +164,7 @@ bool CacheIndex::insert(std::shared_ptr<const StoredObject> object, double nowSe
   bool admitted = false;
   {
     std::lock_guard lock(mutex_);
+    applyQueuedHitsLocked();
     const std::uint64_t id = object->variantId;
     if (cache_->contains(id)) {
       (void)cache_->erase(id);
@@ -175,6 +201,7 @@ std::size_t CacheIndex::invalidate(std::string_view primaryKey) {
   std::size_t n = 0;
   {
     std::lock_guard lock(mutex_);
+    applyQueuedHitsLocked();
     auto pit = primaries_.find(primaryHash(primaryKey));
     if (pit == primaries_.end()) return 0;
     const auto variants = pit->second.variants;  // forgetLocked edits the list
@@ -195,6 +222,7 @@ void CacheIndex::dropCorrupt(const StoredObject& object) {
   Graveyard dead;
   {
     std::lock_guard lock(mutex_);
+    applyQueuedHitsLocked();
     auto it = objects_.find(object.variantId);
     if (it == objects_.end() || it->second->body != object.body) return;
     (void)cache_->erase(object.variantId);
@@ -209,6 +237,7 @@ std::size_t CacheIndex::purgeAll() {
   std::size_t n = 0;
   {
     std::lock_guard lock(mutex_);
+    applyQueuedHitsLocked();
     std::vector<std::uint64_t> ids;
     ids.reserve(objects_.size());
     for (const auto& [id, o] : objects_) ids.push_back(id);
@@ -227,6 +256,7 @@ void CacheIndex::resize(std::uint64_t capacityBytes) {
   Graveyard dead;
   {
     std::lock_guard lock(mutex_);
+    applyQueuedHitsLocked();  // a shrink evicts by the order the hits left
     cache_->resize(capacityBytes);
     dead.swap(graveyard_);
   }
@@ -235,11 +265,13 @@ void CacheIndex::resize(std::uint64_t capacityBytes) {
 
 Status CacheIndex::setPolicy(cachelib::PolicyId policy) {
   std::lock_guard lock(mutex_);
+  applyQueuedHitsLocked();  // the new policy is seeded from the old one's order
   return cache_->setPolicy(policy);
 }
 
 CacheIndexSnapshot CacheIndex::snapshot() const {
   std::lock_guard lock(mutex_);
+  applyQueuedHitsLocked();  // hit counts up to date
   return CacheIndexSnapshot{cache_->capacityBytes(), cache_->usedBytes(), cache_->objectCount(), cache_->policyId(),
                             cache_->stats()};
 }

@@ -12,11 +12,20 @@
 //    reference; the body is erased from the BodyStore when the last reader
 //    releases it (StoredBody), so eviction never cuts a response short.
 //
-// Thread safety: every method is thread safe. One mutex guards the Cache and
-// the maps; it is held for O(1) work per request (O(evicted objects) for a
-// shrink, O(resident objects) for a policy switch). Store erases and
-// StoredObject destruction always happen after the mutex is released.
-// No exceptions beyond bad_alloc.
+// Thread safety: every method is thread safe. One reader/writer lock guards
+// the Cache and the maps. find() (the hit path) takes it shared, so I/O
+// threads looking up objects never wait on each other; the policy update of
+// a hit (cachelib lookup: LRU order, hit counts) is queued in the calling
+// thread's buffer and applied under the exclusive lock before any change to
+// the index: at the next insert, invalidate, dropCorrupt, purgeAll, resize,
+// setPolicy or snapshot, or when kHitBatch hits have queued on one thread
+// and the lock is free (try_lock: the hit path never blocks on it). Requests
+// served one at a time therefore reach the policy in exactly the order the
+// simulator sees them (every insert first applies the hits before it).
+// Writers hold the lock for O(1) work per request plus the queued hits
+// (O(evicted objects) for a shrink, O(resident objects) for a policy
+// switch). Store erases and StoredObject destruction always happen after
+// the lock is released. No exceptions beyond bad_alloc.
 //
 // FetchCollapser: request collapsing of concurrent misses for one key.
 
@@ -25,6 +34,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -33,6 +43,7 @@
 #include "cachelib/cache.h"
 #include "proxy/body_store.h"
 #include "proxy/http_headers.h"
+#include "proxy/per_thread_buffer.h"
 #include "proxy/stored_object.h"
 
 namespace edgecache::proxy {
@@ -68,7 +79,9 @@ class CacheIndex {
   RebuildStats rebuild();
 
   // The stored variant selected by the request's Vary-relevant headers, or
-  // null. A hit updates the policy (cachelib lookup). O(Vary fields).
+  // null. A hit's policy update (cachelib lookup) is queued, see above: it
+  // has happened for every later insert/resize/setPolicy/snapshot. O(Vary
+  // fields) under the shared lock.
   std::shared_ptr<const StoredObject> find(std::string_view primaryKey, const HttpHeaders& requestHeaders,
                                            double nowSeconds);
 
@@ -103,15 +116,25 @@ class CacheIndex {
   };
   using Graveyard = std::vector<std::shared_ptr<const StoredObject>>;
 
-  // Requires mutex_. Moves the object out of the maps into graveyard_.
+  // Hits queued per thread before the hit path tries to apply them; at
+  // kMaxQueuedHits per thread it waits for the exclusive lock instead.
+  static constexpr std::size_t kHitBatch = 64;
+  static constexpr std::size_t kMaxQueuedHits = 4096;
+
+  // Requires mutex_ exclusively. Moves the object out of the maps into graveyard_.
   void forgetLocked(std::uint64_t variantId);
+  // Requires mutex_ exclusively. Applies the queued hits to the policy, in
+  // each thread's order; hits on objects gone since are skipped.
+  void applyQueuedHitsLocked() const;
   // Call with mutex_ NOT held: releases what eviction collected.
   void buryOutsideLock(Graveyard& graveyard) noexcept;
 
   BodyStore& store_;
   std::shared_ptr<std::atomic<bool>> eraseArmed_ = std::make_shared<std::atomic<bool>>(true);
-  mutable std::mutex mutex_;
+  mutable std::shared_mutex mutex_;
   std::unique_ptr<cachelib::Cache> cache_;
+  mutable PerThreadBuffer<cachelib::Request> queuedHits_;
+  mutable std::vector<cachelib::Request> applying_;  // under mutex_: scratch for applyQueuedHitsLocked
   std::unordered_map<std::uint64_t, std::shared_ptr<const StoredObject>> objects_;
   std::unordered_map<std::uint64_t, Primary> primaries_;
   Graveyard graveyard_;  // filled under mutex_, emptied outside it

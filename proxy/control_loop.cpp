@@ -8,18 +8,12 @@
 namespace edgecache::proxy {
 
 void AccessLog::record(const Access& access) noexcept {
-  std::lock_guard lock(mutex_);
-  if (pending_.size() >= kMaxPending) {
-    dropped_.fetch_add(1, std::memory_order_relaxed);
-    return;
-  }
-  pending_.push_back(access);  // amortised; the vector keeps its capacity across drains
+  if (!pending_.push(access, kMaxPerShard).stored) dropped_.fetch_add(1, std::memory_order_relaxed);
 }
 
 void AccessLog::drain(std::vector<Access>& out) noexcept {
   out.clear();
-  std::lock_guard lock(mutex_);
-  pending_.swap(out);  // the request path gets back `out`'s (cleared) capacity
+  pending_.drainInto(out);  // `out` keeps its capacity: no allocation once warm
 }
 
 ControlLoop::ControlLoop(CacheIndex& index, AccessLog& log, std::unique_ptr<cachelib::Controller> controller,

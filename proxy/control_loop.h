@@ -5,9 +5,9 @@
 // (rental = capacity x wall time, egress = missed bytes; cachelib::CostMeter).
 //
 // The request path never waits for the controller: request threads call
-// AccessLog::record (a short critical section appending 24 bytes to a
-// vector); the loop's own thread swaps the vector out every 50 ms and does
-// all feature work and decisions. If the loop falls behind, the log is
+// AccessLog::record (appending 24 bytes to the calling thread's own vector);
+// the loop's own thread swaps the vectors out every 50 ms and does all
+// feature work and decisions. If the loop falls behind, the log is
 // bounded (kMaxPending) and excess records are counted and dropped.
 //
 // Manual overrides (admin API): pinCapacity / pinPolicy apply a value at
@@ -40,6 +40,7 @@
 #include "cachelib/window_features.h"
 #include "proxy/cache_index.h"
 #include "proxy/metrics.h"
+#include "proxy/per_thread_buffer.h"
 
 namespace edgecache::proxy {
 
@@ -49,17 +50,21 @@ struct Access {
   bool hit = false;
 };
 
+// Thread safe. Each recording thread appends to its own shard
+// (proxy/per_thread_buffer.h), so I/O threads never wait on each other here;
+// the loop's drain takes each shard's lock only to swap a vector. drain()
+// keeps each thread's order, not the order between threads.
 class AccessLog {
  public:
-  static constexpr std::size_t kMaxPending = 1 << 20;
+  static constexpr std::size_t kMaxPending = 1 << 20;  // records held at most (split evenly over the shards)
   void record(const Access& access) noexcept;
   // Moves every pending record into `out` (cleared first).
   void drain(std::vector<Access>& out) noexcept;
   std::uint64_t dropped() const noexcept { return dropped_.load(std::memory_order_relaxed); }
 
  private:
-  std::mutex mutex_;
-  std::vector<Access> pending_;
+  static constexpr std::size_t kMaxPerShard = kMaxPending / PerThreadBuffer<Access>::kShards;
+  PerThreadBuffer<Access> pending_;
   std::atomic<std::uint64_t> dropped_{0};
 };
 

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <deque>
 #include <mutex>
+#include <shared_mutex>
 #include <unordered_map>
 
 #include <fcntl.h>
@@ -93,10 +94,15 @@ class MemoryReader final : public BodyStore::Reader {
 
 struct HotBodyStore::Shard {
   struct Entry {
+    explicit Entry(Body b) : body(std::move(b)) {}
     Body body;
-    bool referenced = false;
+    // Set by hits under the shared lock (so atomic), cleared by the CLOCK
+    // sweep under the exclusive one.
+    std::atomic<bool> referenced{false};
   };
-  mutable std::mutex mutex;
+  // Hits take it shared: I/O threads serving the same hot body do not wait
+  // on each other. Admission and erase take it exclusively.
+  mutable std::shared_mutex mutex;
   std::unordered_map<std::uint64_t, Entry> map;
   std::deque<std::uint64_t> clock;  // admission order; may hold ids already erased (skipped)
   std::uint64_t bytes = 0;
@@ -130,9 +136,10 @@ Result<std::unique_ptr<BodyStore::Writer>> HotBodyStore::beginWrite(std::uint64_
 Result<std::unique_ptr<BodyStore::Reader>> HotBodyStore::openRead(std::uint64_t storeId) {
   Shard& shard = shardOf(storeId);
   if (maxObject_ > 0) {
-    std::lock_guard lock(shard.mutex);
+    std::shared_lock lock(shard.mutex);
     if (auto it = shard.map.find(storeId); it != shard.map.end()) {
-      it->second.referenced = true;
+      if (!it->second.referenced.load(std::memory_order_relaxed))  // no cache-line write when already set
+        it->second.referenced.store(true, std::memory_order_relaxed);
       hits_.fetch_add(1, std::memory_order_relaxed);
       return std::unique_ptr<Reader>(std::make_unique<MemoryReader>(it->second.body));
     }
@@ -157,7 +164,7 @@ Result<std::unique_ptr<BodyStore::Reader>> HotBodyStore::openRead(std::uint64_t 
   Body shared = std::move(body);
   {
     std::lock_guard lock(shard.mutex);
-    auto [it, inserted] = shard.map.try_emplace(storeId, Shard::Entry{shared, false});
+    auto [it, inserted] = shard.map.try_emplace(storeId, shared);
     if (inserted) {
       shard.bytes += shared->size;
       fills_.fetch_add(1, std::memory_order_relaxed);
@@ -168,8 +175,8 @@ Result<std::unique_ptr<BodyStore::Reader>> HotBodyStore::openRead(std::uint64_t 
         shard.clock.pop_front();
         auto v = shard.map.find(victim);
         if (v == shard.map.end()) continue;  // erased earlier
-        if (v->second.referenced) {
-          v->second.referenced = false;
+        if (v->second.referenced.load(std::memory_order_relaxed)) {
+          v->second.referenced.store(false, std::memory_order_relaxed);
           shard.clock.push_back(victim);
           continue;
         }
@@ -217,7 +224,7 @@ HotTierStats HotBodyStore::stats() const {
   s.fills = fills_.load(std::memory_order_relaxed);
   s.evictions = evictions_.load(std::memory_order_relaxed);
   for (std::size_t i = 0; i < config_.shards; ++i) {
-    std::lock_guard lock(shards_[i].mutex);
+    std::shared_lock lock(shards_[i].mutex);
     s.bytes += shards_[i].bytes;
     s.objects += shards_[i].map.size();
   }

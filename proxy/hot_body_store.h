@@ -17,8 +17,10 @@
 //    for another object. A buffer still referenced by a Reader lives until
 //    that Reader goes (shared ownership), like the store's own snapshots.
 //
-// Thread safety: every method is thread safe (one mutex per shard, held for
-// O(1) map work plus evictions; inner-store I/O happens outside it).
+// Thread safety: every method is thread safe (one reader/writer lock per
+// shard: a hit on a hot body takes it shared, so concurrent hits never wait
+// on each other; admission and erase take it exclusively for O(1) map work
+// plus evictions; inner-store I/O happens outside it).
 // No exceptions beyond bad_alloc. The inner store must outlive this one.
 
 #include <atomic>

@@ -8,10 +8,14 @@
 // scheduler handoffs between threads); accepted connections are dealt to
 // them round robin, and each connection is a coroutine on its thread. A
 // slow client or origin only ever parks its own coroutine (every read/write
-// has a timeout). Shared state touched by requests: CacheIndex (one mutex,
-// O(1) hold), FetchCollapser (one mutex), one OriginPool per thread (idle
-// list, one mutex), AccessLog (one mutex, append only), counters (atomics). The request path can block only on BodyStore calls
-// (RocksDB reads/writes of one chunk) — see the report/README.
+// has a timeout). Shared state touched by requests: CacheIndex (a
+// reader/writer lock: hits read under it shared and queue their policy
+// update per thread), the hot tier (a reader/writer lock per shard, shared
+// on hits), FetchCollapser (one mutex, misses only), one OriginPool per
+// thread (idle list, one mutex), AccessLog (one buffer per thread), counters
+// (atomics). So a cache hit never waits for another I/O thread. The request
+// path can block only on BodyStore calls (RocksDB reads/writes of one chunk)
+// — see the report/README.
 //
 // Lifetime: create -> start() -> (beginDrain() | signals) -> waitStopped().
 // The CacheIndex and AccessLog must outlive the server.
