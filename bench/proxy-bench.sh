@@ -9,6 +9,9 @@
 #          interleaved, as "edgecache-proxy (baseline)", for A/B of a change)
 #        PROXY_ARGS="--threads 4"  (optional: extra options for the proxy under
 #          test, not the baseline; A/B of a setting: BASELINE=the same binary)
+#        NGINX_WORKERS=2  (worker_processes of the caching nginx)
+#        QUIET_WAIT=0  (seconds: before each round, wait up to this long for
+#          3 s in which other processes use under 0.15 cores; on a shared VM)
 #        SKIP_REPLAY=1  (part 1 only)
 #        REPLAY_REQUESTS=20000  REPLAY_SIZE=128MiB  REPLAY_POLICY=lru
 #        WORK=BUILD_DIR/proxy-bench  (configs, logs, stores; wiped at start)
@@ -78,13 +81,15 @@ wait_http() {  # url: up to 10 s
   echo "proxy-bench: $1 did not come up" >&2
   exit 1
 }
-# edgecache-proxy on a free port, which it leaves in $started_port. Not
+# edgecache-proxy on a free port, which it leaves in $started_port (its pid in
+# $started_pid). Not
 # called in $(...): the pid must reach this shell's `pids` for the EXIT trap.
 # args: store capacity policy log [binary [extra options...]]
 start_proxy() {
   started_port=$(free_port)
   "${5:-$proxy_bin}" --listen "127.0.0.1:$started_port" --origin "http://127.0.0.1:$origin_port" --store "$1" \
     --capacity "$2" --policy "$3" --admin off "${@:6}" >"$4" 2>&1 &
+  started_pid=$!
   pids+=($!)
 }
 
@@ -121,7 +126,7 @@ http {
 EOF
 cat >"$work/nginx-cache.conf" <<EOF
 daemon off;
-worker_processes 2;
+worker_processes ${NGINX_WORKERS:-2};
 pid $work/nginx-cache.pid;
 error_log $work/logs/nginx-cache-error.log;
 events { worker_connections 4096; }
@@ -144,21 +149,25 @@ EOF
 nginx -p "$work" -c "$work/origin.conf" -e "$work/logs/origin-error.log" &
 pids+=($!)
 nginx -p "$work" -c "$work/nginx-cache.conf" -e "$work/logs/nginx-cache-error.log" &
+nginx_pid=$!
 pids+=($!)
 wait_http "http://127.0.0.1:$origin_port/1k.bin"
 read -r -a proxy_args <<<"${PROXY_ARGS:-}"
 start_proxy "$work/edgecache-store" 1GiB lru "$work/logs/edgecache-proxy.log" "$proxy_bin" "${proxy_args[@]}"
 proxy_port=$started_port
+proxy_pid=$started_pid
 wait_http "http://127.0.0.1:$proxy_port/1k.bin"
 wait_http "http://127.0.0.1:$nginx_port/1k.bin"
 servers=(edgecache-proxy nginx)
 declare -A port_of=([edgecache-proxy]=$proxy_port [nginx]=$nginx_port)
+declare -A pid_of=([edgecache-proxy]=$proxy_pid [nginx]=$nginx_pid)
 if [ -n "$baseline" ]; then
   start_proxy "$work/baseline-store" 1GiB lru "$work/logs/baseline-proxy.log" "$baseline"
   base_port=$started_port
   wait_http "http://127.0.0.1:$base_port/1k.bin"
   servers=(edgecache-proxy "edgecache-proxy (baseline)" nginx)
   port_of["edgecache-proxy (baseline)"]=$base_port
+  pid_of["edgecache-proxy (baseline)"]=$started_pid
 fi
 
 # Warm every cache and insist on hits.
@@ -191,6 +200,17 @@ server_ticks() {
   done
   echo "$t"
 }
+# Other processes' CPU ticks over the next 3 s (nothing of ours runs then).
+other_ticks_3s() {
+  local b0 s0
+  b0=$(busy_ticks) s0=$(server_ticks)
+  sleep 3
+  echo $(( $(busy_ticks) - b0 - ($(server_ticks) - s0) ))
+}
+wait_quiet() {
+  local deadline=$((SECONDS + ${QUIET_WAIT:-0}))
+  while [ "$SECONDS" -lt "$deadline" ] && [ "$(other_ticks_3s)" -gt $((hz * 45 / 100)) ]; do :; done
+}
 echo "run $(date -u '+%Y-%m-%d %H:%M UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg) before"
 echo
 rows=()
@@ -199,6 +219,7 @@ for size in 1k 100k; do
   # Rounds interleave the servers (A B C A B C ...) so that the VM's slow
   # phases hit every server alike; the table reports per-server medians.
   for round in $(seq "$rounds"); do
+    wait_quiet
     for which in "${servers[@]}"; do
       port=${port_of[$which]}
       b0=$(busy_ticks) s0=$(server_ticks)
@@ -207,6 +228,12 @@ for size in 1k 100k; do
         -t"$wthreads" -c"$conns" -d"$duration" --latency "http://127.0.0.1:$port/$size.bin")
       b1=$(busy_ticks) s1=$(server_ticks)
       echo "$out" >"$work/logs/wrk-${which// /_}-$size-$round.txt"
+      # A server that died would otherwise show up as a row of zeros.
+      if ! kill -0 "${pid_of[$which]}" 2>/dev/null; then
+        wait "${pid_of[$which]}" && status=0 || status=$?
+        echo "proxy-bench: $which exited (status $status) by round $round of $size; logs in $work/logs" >&2
+        exit 1
+      fi
       other_runs[$which]+="$(echo "$out" | awk -v b=$((b1 - b0)) -v s=$((s1 - s0)) -v hz="$hz" \
         '/^wrk-ticks/ { o = (b - s - $2) / hz; printf "%.1f", o < 0 ? 0 : o }') "
       rps_runs[$which]+="$(echo "$out" | awk '/^Requests\/sec:/ {printf "%.0f", $2}') "
@@ -229,7 +256,7 @@ echo "| server | object | requests/s (median) | p50 ms | p90 ms | p99 ms | reque
 echo "|---|---|---:|---:|---:|---:|---|---|---|---|"
 printf '%s\n' "${rows[@]}"
 echo
-echo "edgecache-proxy: 2 I/O threads (default), RocksDB store, default hot tier${PROXY_ARGS:+, options $PROXY_ARGS}; nginx: 2 workers, proxy_cache on disk (page cache), upstream keepalive. Load average after: $(cut -d' ' -f1-3 /proc/loadavg)."
+echo "edgecache-proxy: default I/O threads (two per core: $((2 * $(nproc))) here), RocksDB store, default hot tier${PROXY_ARGS:+, options $PROXY_ARGS}; nginx: ${NGINX_WORKERS:-2} workers, proxy_cache on disk (page cache), upstream keepalive. Load average after: $(cut -d' ' -f1-3 /proc/loadavg)."
 echo
 [ -n "${SKIP_REPLAY:-}" ] && exit 0
 

@@ -3,8 +3,10 @@
 
 #include "proxy/proxy_config.h"
 
+#include <algorithm>
 #include <charconv>
 #include <iostream>
+#include <thread>
 
 #include <CLI/CLI.hpp>
 #include <toml++/toml.h>
@@ -79,6 +81,11 @@ std::string controllerSpec(const ProxyConfig& config) {
     return "static:" + config.policy + ":" + cachelib::formatByteSize(config.capacityBytes);
   }
   return config.controller;
+}
+
+unsigned defaultIoThreads() noexcept {
+  const unsigned cores = std::thread::hardware_concurrency();  // 0 when unknown
+  return std::clamp(2 * std::max(cores, 1u), 2u, 256u);
 }
 
 HttpTime configNow(const ProxyConfig& config) {
@@ -278,7 +285,8 @@ std::variant<ProxyConfig, int> parseCommandLine(int argc, char** argv) {
                      "without MODEL)");
   app.add_option("--admin", admin, "Admin API address host:port (default 127.0.0.1:9091; 'off' disables it)");
   app.add_option("--admin-token", adminToken, "Bearer token required by mutating admin calls (default: none)");
-  app.add_option("--threads", threads, "I/O threads (default 2)");
+  app.add_option("--threads", threads,
+                 "I/O threads (default: two per core, here " + std::to_string(defaultIoThreads()) + ")");
   app.add_option("--hot-bytes", hotBytes,
                  "Memory for recently served bodies (the hot tier in front of the store), e.g. 256MiB; 0 disables "
                  "(default 128MiB)");

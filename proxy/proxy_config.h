@@ -7,7 +7,7 @@
 //   listen = "127.0.0.1:8080"      origin = "http://127.0.0.1:9000"   origin-ca = "" (https origins)
 //   store = "./edgecache-data"     capacity = "1GiB"      policy = "lru"
 //   controller = "static"          admin = "127.0.0.1:9091"  admin-token = ""
-//   threads = 2                    hot-bytes = "128MiB"
+//   threads = <2 per core>         hot-bytes = "128MiB"
 //   [limits]  max-connections, max-header-bytes, max-body-bytes, max-object-bytes
 //   [timeouts] (milliseconds) request, idle, origin-connect, origin-response, drain
 //   [control] window-requests, window-seconds, floor ("64MiB"), ceiling ("64GiB"),
@@ -34,6 +34,17 @@ struct HostPort {
   std::string authority() const;  // "host:port", IPv6 bracketed
 };
 
+// The default number of I/O threads: two per online core
+// (std::thread::hardware_concurrency), at least 2, at most 256. With one per
+// core, each I/O thread needs more than its fair share of a core whenever
+// anything else is busy on the machine (on loopback: the client), so the
+// kernel's scheduler treats it as CPU-bound: it is preempted often and waits
+// out other tasks' time slices (1.4 ms on 2 cores) while all of its
+// connections wait. With two per core each needs at most about half a core,
+// is picked promptly when it wakes, and a waiting thread holds up half as
+// many connections (bench/RESULTS.md, "What sets the 1 KiB p99").
+unsigned defaultIoThreads() noexcept;
+
 // "host:port" / "[v6]:port". Port 0 is allowed (ephemeral, tests).
 cachelib::Result<HostPort> parseHostPort(std::string_view text);
 
@@ -55,7 +66,7 @@ struct ProxyConfig {
   std::string controller = "static";          // static | size-only | strategy-only | joint-greedy | full spec
   std::optional<HostPort> admin = HostPort{"127.0.0.1", 9091};  // nullopt: no admin API
   std::string adminToken;                     // bearer token for mutating admin calls; empty = none
-  unsigned threads = 2;                       // I/O threads running the io_context
+  unsigned threads = defaultIoThreads();       // I/O threads, one io_context each (default: two per core)
   bool checkOnly = false;                      // --check-config: validate, build the controller, exit
   std::uint64_t hotBytes = 128ull << 20;      // in-memory hot tier of bodies (proxy/hot_body_store.h); 0 = off
 
