@@ -57,15 +57,13 @@ WindowFeatureTracker::WindowFeatureTracker(const WindowConfig& config) : config_
     for (const PolicyInfo& p : onlinePolicies()) config_.shadowPolicies.push_back(p.id);
   const double rate = std::clamp(config_.samplingRate, 1e-6, 1.0);
   config_.samplingRate = rate;
-  sampleThreshold_ = static_cast<std::uint64_t>(std::ceil(rate * double(1u << 24)));
+  sampleThreshold_ = sampleThreshold(rate);
   pending_.reserve(kShadowBatch);
-  effectiveRate_ = double(sampleThreshold_) / double(1u << 24);
   std::vector<ShadowBank::Spec> specs;
   for (PolicyId p : config_.shadowPolicies)
-    for (std::uint64_t cap : config_.capacityGrid)
-      specs.push_back({p, std::max<std::uint64_t>(1, static_cast<std::uint64_t>(double(cap) * rate))});
+    for (std::uint64_t cap : config_.capacityGrid) specs.push_back({p, cap});
   // Unknown ids in shadowPolicies give inert shadows rather than an error.
-  shadows_ = std::make_unique<ShadowBank>(specs);
+  shadows_ = std::make_unique<ShadowBank>(specs, static_cast<std::uint32_t>(sampleThreshold_));
 }
 
 void WindowFeatureTracker::observeSampled(const Request& r, std::uint64_t index) noexcept {
@@ -165,8 +163,9 @@ WindowFeatures WindowFeatureTracker::close(double startSeconds, double endSecond
     // dividing the sampled misses by the *expected* sample size, instead of
     // the actual one, removes most of that bias.
     const CacheStats& s = shadows_->stats(i);
-    const double expected = effectiveRate_ * double(requests_);
-    const double expectedBytes = effectiveRate_ * double(bytes_);
+    const double rate = shadows_->samplingRate(i);
+    const double expected = rate * double(requests_);
+    const double expectedBytes = rate * double(bytes_);
     f.hitRatio[i] = expected > 0 ? std::clamp(1.0 - double(s.misses()) / expected, 0.0, 1.0) : 0.0;
     f.byteHitRatio[i] = expectedBytes > 0 ? std::clamp(1.0 - double(s.missBytes()) / expectedBytes, 0.0, 1.0) : 0.0;
   }

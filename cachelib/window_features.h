@@ -25,6 +25,7 @@
 
 #include "cachelib/cache.h"
 #include "cachelib/cost_model.h"
+#include "cachelib/key_sampling.h"
 #include "cachelib/policy.h"
 #include "cachelib/request.h"
 #include "cachelib/shadow_bank.h"
@@ -85,15 +86,6 @@ struct WindowFeatures {
   int policyIndex(PolicyId id) const noexcept;
 };
 
-// 64-bit finaliser (splitmix64) used for sampling decisions: keys that are
-// already hashes stay uniform, small integer keys get spread.
-inline std::uint64_t mixKey(std::uint64_t key) noexcept {
-  key += 0x9e3779b97f4a7c15ull;
-  key = (key ^ (key >> 30)) * 0xbf58476d1ce4e5b9ull;
-  key = (key ^ (key >> 27)) * 0x94d049bb133111ebull;
-  return key ^ (key >> 31);
-}
-
 class WindowFeatureTracker {
  public:
   explicit WindowFeatureTracker(const WindowConfig& config);
@@ -129,8 +121,7 @@ class WindowFeatureTracker {
   void flushShadows() noexcept;
 
   WindowConfig config_;
-  double effectiveRate_;           // sampleThreshold_ / 2^24
-  std::uint64_t sampleThreshold_;  // sample iff mixKey(key) >> 40 < threshold (24-bit)
+  std::uint64_t sampleThreshold_;  // sample iff mixKey(key) >> 40 (= sampleHash) < threshold
   std::unique_ptr<ShadowBank> shadows_;           // [p * grid + c]
   std::vector<Request> pending_;                  // sampled requests not yet fed to the shadows
   // Window counters.
