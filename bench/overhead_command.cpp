@@ -27,6 +27,7 @@ struct OverheadOptions {
   std::size_t gridPoints = 12;
   std::string shadowPolicies = "online";
   std::uint64_t window = 100'000;
+  std::size_t shadowObjects = cachelib::WindowConfig{}.shadowObjects;
   unsigned repeat = 5;
 };
 
@@ -70,6 +71,7 @@ void runOverhead(const OverheadOptions& o) {
       fail("--shadow-policies: " + std::string(cachelib::findPolicy(id)->name) +
            " is an offline bound (it needs the future), not a what-if policy");
   env.context.window.shadowPolicies = shadows.value();
+  env.context.window.shadowObjects = o.shadowObjects;
   env.requestRate = trace->hasTimestamps ? 0.0 : 1000.0;
   auto parsedRates = parseRateList(o.rates);
   if (!parsedRates) fail("--rates: " + parsedRates.message());
@@ -87,9 +89,11 @@ void runOverhead(const OverheadOptions& o) {
       on[i] = std::max(on[i], throughput(trace->requests, env, d));
     }
   }
-  fmt::print("trace {}, {} at {} B, window {} requests, {} policies x {} sizes of shadow caches, best of {} interleaved\n",
-             trace->name, cachelib::findPolicy(d.policy)->name, d.capacityBytes, o.window,
-             env.context.window.shadowPolicies.size(), env.context.window.capacityGrid.size(), o.repeat);
+  fmt::print(
+      "trace {}, {} at {} B, window {} requests, {} policies x {} sizes of shadow caches, shadow objects {}, best of {} "
+      "interleaved\n",
+      trace->name, cachelib::findPolicy(d.policy)->name, d.capacityBytes, o.window,
+      env.context.window.shadowPolicies.size(), env.context.window.capacityGrid.size(), o.shadowObjects, o.repeat);
   fmt::print("{:<22} {:>10} {:>10}\n", "features", "Mreq/cpu-s", "slowdown");
   fmt::print("{:<22} {:>10.2f} {:>10}\n", "off", off / 1e6, "-");
   for (std::size_t i = 0; i < rates.size(); ++i)
@@ -109,6 +113,9 @@ void addOverheadCommand(CLI::App& app) {
   cmd->add_option("--grid-points", o->gridPoints, "What-if capacities per policy")->capture_default_str();
   cmd->add_option("--shadow-policies", o->shadowPolicies, "What-if policies (comma list or online)")->capture_default_str();
   cmd->add_option("--window", o->window, "Window length in requests")->capture_default_str();
+  cmd->add_option("--shadow-objects", o->shadowObjects,
+                  "Sampled objects a shadow may hold before it halves its rate (0 = one rate for all)")
+      ->capture_default_str();
   cmd->add_option("--repeat", o->repeat, "Runs per setting; the fastest counts")->capture_default_str();
   cmd->callback([o] { runOverhead(*o); });
 }

@@ -51,8 +51,9 @@ throughput() {
     echo
     echo '```'
     for t in cloudPhysicsIO.oracleGeneral.bin adaptsize_web.tr; do
-      "$bin" shadow-error --trace "$shared/$t" 2>/dev/null
+      "$bin" shadow-error --trace "$shared/$t" --window 10000 2>/dev/null
     done
+    "$bin" shadow-error --trace "$syn" --rates 0.01,0.001 2>/dev/null
     echo '```'
     echo
   fi

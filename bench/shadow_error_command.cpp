@@ -22,6 +22,10 @@ struct ShadowErrorOptions {
   std::string policies = "online";
   std::string sizes = "1%,2%,5%,10%,20%,50%";
   std::string rates = "0.1,0.01,0.001";
+  std::uint64_t window = 100'000;
+  unsigned samples = 5;
+  std::size_t shadowObjects = cachelib::WindowConfig{}.shadowObjects;
+  std::uint32_t maxRateHalvings = cachelib::WindowConfig{}.maxRateHalvings;
   std::string plot;
   std::string plotPolicy = "lru";
 };
@@ -38,15 +42,28 @@ void runShadowError(const ShadowErrorOptions& o) {
   auto parsedRates = parseRateList(o.rates);
   if (!parsedRates) fail("--rates: " + parsedRates.message());
   const std::vector<double> rates = parsedRates.value();
-  fmt::print("trace {}: what-if miss ratio error vs exact simulation ({} policies x {} sizes)\n", trace->name,
-             policies->size(), sizes->size());
-  fmt::print("{:>9} {:>14} {:>14} {:>19}\n", "sampling", "mean |error|", "max |error|", "mean |byte error|");
+  for (cachelib::PolicyId id : policies.value())
+    if (cachelib::findPolicy(id)->offline)
+      fail("--policies: " + std::string(cachelib::findPolicy(id)->name) + " is an offline bound, not a what-if policy");
+  fmt::print("trace {}: what-if miss ratio error vs exact simulation ({} policies x {} sizes, windows of {} requests, "
+             "shadow objects {}, max rate halvings {}; errors averaged over {} key samples)\n",
+             trace->name, policies->size(), sizes->size(), o.window, o.shadowObjects, o.maxRateHalvings,
+             std::max(1u, o.samples));
+  fmt::print("{:>9} {:>14} {:>14} {:>19} {:>20} {:>17}\n", "sampling", "mean |error|", "max |error|",
+             "mean |byte error|", "mean |window error|", "shadow acc/req");
   std::vector<cachelib::ShadowAccuracy> all;
   for (double r : rates) {
-    auto acc = cachelib::measureShadowAccuracy(trace->requests, policies.value(), sizes.value(), r);
+    cachelib::WindowConfig wc;
+    wc.requests = o.window;
+    wc.samplingRate = r;
+    wc.capacityGrid = sizes.value();
+    wc.shadowPolicies = policies.value();
+    wc.shadowObjects = o.shadowObjects;
+    wc.maxRateHalvings = o.maxRateHalvings;
+    auto acc = cachelib::measureShadowAccuracy(trace->requests, wc, std::max(1u, o.samples));
     if (!acc) fail(acc.message());
-    fmt::print("{:>9.4g} {:>14.4f} {:>14.4f} {:>19.4f}\n", r, acc->meanAbsError, acc->maxAbsError,
-               acc->meanAbsByteError);
+    fmt::print("{:>9.4g} {:>14.4f} {:>14.4f} {:>19.4f} {:>20.4f} {:>17.3f}\n", r, acc->meanAbsError,
+               acc->maxAbsError, acc->meanAbsByteError, acc->meanAbsWindowError, acc->shadowAccessesPerRequest);
     all.push_back(std::move(acc.value()));
   }
   if (!o.plot.empty()) {
@@ -80,6 +97,14 @@ void addShadowErrorCommand(CLI::App& app) {
   cmd->add_option("--policies", o->policies, "Policies (or all / online)")->capture_default_str();
   cmd->add_option("--sizes", o->sizes, "Cache sizes (bytes or fractions of the working set)")->capture_default_str();
   cmd->add_option("--rates", o->rates, "Sampling rates to validate")->capture_default_str();
+  cmd->add_option("--window", o->window, "Window length in requests (0 = the whole trace)")->capture_default_str();
+  cmd->add_option("--samples", o->samples, "Key samples (hash salts) the errors are averaged over")
+      ->capture_default_str();
+  cmd->add_option("--shadow-objects", o->shadowObjects,
+                  "Sampled objects a shadow may hold before it halves its rate (0 = one rate for all)")
+      ->capture_default_str();
+  cmd->add_option("--max-rate-halvings", o->maxRateHalvings, "A shadow's rate stays >= rate / 2^this")
+      ->capture_default_str();
   cmd->add_option("--plot", o->plot, "PNG: exact vs estimated miss-ratio curve of --plot-policy at every rate");
   cmd->add_option("--plot-policy", o->plotPolicy, "Policy drawn by --plot")->capture_default_str();
   cmd->callback([o] { runShadowError(*o); });

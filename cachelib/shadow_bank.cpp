@@ -1,6 +1,7 @@
 #include "cachelib/shadow_bank.h"
 
 #include <algorithm>
+#include <bit>
 
 #include "cachelib/policy_registry.h"
 
@@ -8,33 +9,41 @@ namespace edgecache::cachelib {
 
 namespace {
 constexpr std::uint32_t kNoId = 0xffffffffu;
-}
+}  // namespace
 
 // One what-if cache: the same bookkeeping as Cache (byte accounting, LIFO slot
 // recycling, admission only if the object fits at all) with the key index
 // replaced by slotOf[id].
 struct ShadowBank::Shadow {
   struct Entry {
-    std::uint32_t id;
+    std::uint32_t id;  // kNoId while the slot is free
     std::uint64_t chargedBytes;
   };
   std::unique_ptr<Policy> policy;  // null = inert (unknown policy id)
   std::vector<SlotId> slotOf;      // dense id -> slot, kNoSlot if not resident
   std::vector<Entry> entries;      // slot -> id and bytes
   std::vector<SlotId> freeSlots;
-  std::uint64_t capacity = 0;
+  std::uint64_t fullCapacity = 0;  // full scale
+  std::uint64_t capacity = 0;      // scaled by the shadow's rate
   std::uint64_t used = 0;
+  std::uint32_t level = 0;         // rate = bank rate / 2^level
+  bool active = true;
   CacheStats stats;
 };
 
-ShadowBank::ShadowBank(std::span<const Spec> specs) {
+ShadowBank::ShadowBank(std::span<const Spec> specs, std::uint32_t sampleThreshold, std::uint64_t salt)
+    : threshold_(std::clamp<std::uint32_t>(sampleThreshold, 1, kSampleHashRange)),
+      salt_(salt),
+      maxLevel_(std::min<std::uint32_t>(kMaxLevel, static_cast<std::uint32_t>(std::bit_width(threshold_) - 1))) {
   shadows_.reserve(specs.size());
   for (const Spec& spec : specs) {
     auto s = std::make_unique<Shadow>();
     if (const PolicyInfo* info = findPolicy(spec.policy); info != nullptr && !info->offline) {
       s->policy = info->make();
-      s->capacity = spec.capacityBytes;
+      s->fullCapacity = spec.capacityBytes;
+      s->capacity = scaledCapacity(spec.capacityBytes, threshold_);
       s->policy->onCapacityChange(s->capacity);
+      s->active = spec.active;
     }
     shadows_.push_back(std::move(s));
   }
@@ -44,9 +53,22 @@ ShadowBank::~ShadowBank() = default;
 
 bool ShadowBank::valid(std::size_t i) const noexcept { return i < shadows_.size() && shadows_[i]->policy; }
 
+bool ShadowBank::active(std::size_t i) const noexcept { return valid(i) && shadows_[i]->active; }
+
 const CacheStats& ShadowBank::stats(std::size_t i) const noexcept { return shadows_[i]->stats; }
 
 std::uint64_t ShadowBank::usedBytes(std::size_t i) const noexcept { return shadows_[i]->used; }
+
+std::uint64_t ShadowBank::capacityBytes(std::size_t i) const noexcept { return shadows_[i]->capacity; }
+
+std::size_t ShadowBank::objectCount(std::size_t i) const noexcept {
+  const Shadow& s = *shadows_[i];
+  return s.entries.size() - s.freeSlots.size();
+}
+
+std::uint32_t ShadowBank::level(std::size_t i) const noexcept { return shadows_[i]->level; }
+
+double ShadowBank::samplingRate(std::size_t i) const noexcept { return sampleRate(thresholdOf(shadows_[i]->level)); }
 
 void ShadowBank::resetStats() noexcept {
   for (auto& s : shadows_) s->stats = {};
@@ -75,6 +97,20 @@ std::uint32_t ShadowBank::idOf(std::uint64_t key) noexcept {
   return id;
 }
 
+void ShadowBank::release(Shadow& s, SlotId slot) noexcept {
+  Shadow::Entry& e = s.entries[slot];
+  s.slotOf[e.id] = kNoSlot;
+  if (--holders_[e.id] == 0) maybeUnheld_.push_back(e.id);
+  s.used -= e.chargedBytes;
+  e.id = kNoId;
+  s.freeSlots.push_back(slot);
+}
+
+void ShadowBank::evictOne(Shadow& s) noexcept {
+  ++s.stats.evictions;
+  release(s, s.policy->popVictim());
+}
+
 void ShadowBank::access(Shadow& s, const Request& r, std::uint32_t id) noexcept {
   ++s.stats.requests;
   s.stats.bytesRequested += r.sizeBytes;
@@ -84,17 +120,13 @@ void ShadowBank::access(Shadow& s, const Request& r, std::uint32_t id) noexcept 
     s.policy->onHit(slot, r);
     return;
   }
+  admit(s, r, id);
+}
+
+void ShadowBank::admit(Shadow& s, const Request& r, std::uint32_t id) noexcept {
   const std::uint64_t charged = r.sizeBytes;
   if (charged > s.capacity) return;
-  while (s.used + charged > s.capacity) {
-    const SlotId victim = s.policy->popVictim();
-    const Shadow::Entry e = s.entries[victim];
-    ++s.stats.evictions;
-    s.slotOf[e.id] = kNoSlot;
-    if (--holders_[e.id] == 0) maybeUnheld_.push_back(e.id);
-    s.used -= e.chargedBytes;
-    s.freeSlots.push_back(victim);
-  }
+  while (s.used + charged > s.capacity) evictOne(s);
   SlotId slot;
   if (!s.freeSlots.empty()) {
     slot = s.freeSlots.back();
@@ -112,15 +144,74 @@ void ShadowBank::access(Shadow& s, const Request& r, std::uint32_t id) noexcept 
 
 void ShadowBank::access(std::span<const Request> batch) noexcept {
   if (batch.empty()) return;
+  std::uint32_t top = 0;  // highest level in use
+  for (const auto& s : shadows_)
+    if (s->policy && s->active) top = std::max(top, s->level);
+  if (byLevel_.size() <= top) byLevel_.resize(top + 1);
+  for (auto& positions : byLevel_) positions.clear();
   batchIds_.clear();
-  for (const Request& r : batch) batchIds_.push_back(idOf(r.key));
-  for (auto& s : shadows_) {
-    if (!s->policy) continue;
-    for (std::size_t i = 0; i < batch.size(); ++i) access(*s, batch[i], batchIds_[i]);
+  for (std::uint32_t i = 0; i < batch.size(); ++i) {
+    batchIds_.push_back(idOf(batch[i].key));
+    // Levels nest: a key in level L's sample is in every lower level's.
+    const std::uint32_t h = top > 0 ? sampleHash(batch[i].key, salt_) : 0;
+    for (std::uint32_t level = 0; level <= top && h < thresholdOf(level); ++level) byLevel_[level].push_back(i);
   }
-  // Keys no shadow admitted (too large everywhere) never reached a holder.
+  // The slotOf lookups are the one access per request whose address is known
+  // ahead (the policies' own state is not): prefetch them a few requests on.
+  constexpr std::size_t kAhead = 8;
+  for (auto& s : shadows_) {
+    if (!s->policy || !s->active) continue;
+    const std::vector<std::uint32_t>& positions = byLevel_[s->level];
+    for (std::size_t k = 0; k < positions.size(); ++k) {
+      if (k + kAhead < positions.size()) __builtin_prefetch(&s->slotOf[batchIds_[positions[k + kAhead]]]);
+      access(*s, batch[positions[k]], batchIds_[positions[k]]);
+    }
+  }
+  // Keys no shadow admitted (too large, or above every shadow's threshold)
+  // never reached a holder.
   for (std::uint32_t id : batchIds_)
     if (holders_[id] == 0) maybeUnheld_.push_back(id);
+  releaseUnheld();
+}
+
+void ShadowBank::lowerRate(std::size_t i, std::uint32_t halvings) noexcept {
+  Shadow& s = *shadows_[i];
+  if (!s.policy) return;
+  const std::uint32_t level = std::min(maxLevel_, s.level + halvings);
+  if (level == s.level) return;
+  s.level = level;
+  const std::uint32_t threshold = thresholdOf(level);
+  for (SlotId slot = 0; slot < s.entries.size(); ++slot) {
+    const std::uint32_t id = s.entries[slot].id;
+    if (id == kNoId || sampleHash(keyOf_[id], salt_) < threshold) continue;
+    s.policy->onErase(slot);
+    release(s, slot);
+  }
+  // Not counted as evictions: the dropped keys left the sample, not the cache.
+  s.capacity = scaledCapacity(s.fullCapacity, threshold);
+  s.policy->onCapacityChange(s.capacity);
+  while (s.used > s.capacity) evictOne(s);
+  releaseUnheld();
+}
+
+void ShadowBank::activate(std::size_t i, std::uint32_t level, std::span<const SeedObject> coldToHot) noexcept {
+  Shadow& s = *shadows_[i];
+  if (!s.policy || s.active) return;
+  s.active = true;
+  s.level = std::min(maxLevel_, level);
+  const std::uint32_t threshold = thresholdOf(s.level);
+  s.capacity = scaledCapacity(s.fullCapacity, threshold);
+  s.policy->onCapacityChange(s.capacity);
+  for (const SeedObject& o : coldToHot) {
+    if (sampleHash(o.key, salt_) >= threshold) continue;
+    const std::uint32_t id = idOf(o.key);
+    Request r;
+    r.key = o.key;
+    r.sizeBytes = o.bytes;
+    if (s.slotOf[id] == kNoSlot) admit(s, r, id);
+    if (holders_[id] == 0) maybeUnheld_.push_back(id);
+  }
+  s.stats = {};
   releaseUnheld();
 }
 

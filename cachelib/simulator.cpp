@@ -10,19 +10,35 @@
 
 namespace edgecache::cachelib {
 
-Result<ReplayResult> replay(std::span<const Request> requests, const CacheConfig& config, const ProgressFn& progress) {
+Result<ReplayResult> replay(std::span<const Request> requests, const CacheConfig& config, const ProgressFn& progress,
+                            std::uint64_t windowRequests) {
   auto made = Cache::create(config);
   if (!made) return made.status();
   Cache& cache = *made.value();
+  ReplayResult out;
   double seconds = 0.0;
-  for (std::size_t begin = 0; begin < requests.size(); begin += kProgressChunk) {
-    const std::size_t end = std::min(requests.size(), begin + kProgressChunk);
+  CacheStats windowStart;
+  std::size_t nextProgress = kProgressChunk;
+  std::size_t nextWindow = windowRequests > 0 ? windowRequests : requests.size();
+  for (std::size_t begin = 0; begin < requests.size();) {
+    const std::size_t end = std::min({requests.size(), nextProgress, nextWindow});
     const auto t0 = std::chrono::steady_clock::now();
     for (std::size_t i = begin; i < end; ++i) (void)cache.access(requests[i]);
     seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    if (progress) progress(end);
+    if (windowRequests > 0 && (end == nextWindow || end == requests.size())) {
+      const CacheStats& now = cache.stats();
+      out.windows.push_back(CacheStats{now.requests - windowStart.requests, now.hits - windowStart.hits,
+                                       now.bytesRequested - windowStart.bytesRequested,
+                                       now.bytesHit - windowStart.bytesHit, now.evictions - windowStart.evictions});
+      windowStart = now;
+      nextWindow += windowRequests;
+    }
+    if (end == nextProgress || end == requests.size()) {
+      if (progress) progress(end);
+      nextProgress += kProgressChunk;
+    }
+    begin = end;
   }
-  ReplayResult out;
   out.policy = config.policy;
   out.cacheBytes = config.capacityBytes;
   out.stats = cache.stats();
@@ -56,14 +72,17 @@ Result<std::vector<ReplayResult>> replayGrid(std::span<const Request> requests, 
       cfg.capacityBytes = spec.sizesBytes[run % spec.sizesBytes.size()];
       cfg.metadataBytesPerObject = spec.metadataBytesPerObject;
       std::uint64_t reported = 0;
-      auto r = replay(requests, cfg, [&](std::uint64_t n) {
-        const std::uint64_t total = done.fetch_add(n - reported) + (n - reported);
-        reported = n;
-        if (progress) {
-          std::lock_guard lock(progressMutex);
-          progress(total);
-        }
-      });
+      auto r = replay(
+          requests, cfg,
+          [&](std::uint64_t n) {
+            const std::uint64_t total = done.fetch_add(n - reported) + (n - reported);
+            reported = n;
+            if (progress) {
+              std::lock_guard lock(progressMutex);
+              progress(total);
+            }
+          },
+          spec.windowRequests);
       results[run] = std::move(r.value());  // policy ids were validated above
     }
   };

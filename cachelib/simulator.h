@@ -23,6 +23,7 @@ struct ReplayResult {
   PolicyId policy = 0;
   std::uint64_t cacheBytes = 0;
   CacheStats stats;
+  std::vector<CacheStats> windows;  // per window of windowRequests requests, when asked for (else empty)
   double seconds = 0.0;  // wall time of the replay loop alone
   double requestsPerSecond() const noexcept { return seconds > 0 ? static_cast<double>(stats.requests) / seconds : 0.0; }
   double missRatio() const noexcept {
@@ -41,15 +42,17 @@ inline constexpr std::size_t kProgressChunk = 1u << 20;
 using ProgressFn = std::function<void(std::uint64_t requestsDone)>;
 
 // Replays `requests` through a new cache built from `config`. Fails only for
-// an unknown policy id.
+// an unknown policy id. windowRequests > 0 also records the stats of each
+// consecutive window of that many requests (the last one may be shorter).
 Result<ReplayResult> replay(std::span<const Request> requests, const CacheConfig& config,
-                            const ProgressFn& progress = {});
+                            const ProgressFn& progress = {}, std::uint64_t windowRequests = 0);
 
 struct GridSpec {
   std::vector<PolicyId> policies;
   std::vector<std::uint64_t> sizesBytes;
   std::uint32_t metadataBytesPerObject = 0;
   unsigned threads = 0;  // 0 = std::thread::hardware_concurrency()
+  std::uint64_t windowRequests = 0;  // > 0: per-window stats in ReplayResult::windows
 };
 
 // Every policy x every size, runs spread over `threads` worker threads

@@ -4,6 +4,7 @@
 #include <bit>
 #include <cmath>
 
+#include "cachelib/policies/lru_policy.h"
 #include "cachelib/policy_registry.h"
 
 namespace edgecache::cachelib {
@@ -52,20 +53,38 @@ int WindowFeatures::policyIndex(PolicyId id) const noexcept {
   return -1;
 }
 
-WindowFeatureTracker::WindowFeatureTracker(const WindowConfig& config) : config_(config) {
+WindowFeatureTracker::WindowFeatureTracker(const WindowConfig& config)
+    : config_(config), grid_(config.capacityGrid.size()) {
   if (config_.shadowPolicies.empty())
     for (const PolicyInfo& p : onlinePolicies()) config_.shadowPolicies.push_back(p.id);
   const double rate = std::clamp(config_.samplingRate, 1e-6, 1.0);
   config_.samplingRate = rate;
-  sampleThreshold_ = static_cast<std::uint64_t>(std::ceil(rate * double(1u << 24)));
+  sampleThreshold_ = sampleThreshold(rate);
   pending_.reserve(kShadowBatch);
-  effectiveRate_ = double(sampleThreshold_) / double(1u << 24);
+  const auto threshold = static_cast<std::uint32_t>(sampleThreshold_);
+  std::vector<std::uint64_t> scaled;
+  for (std::uint64_t cap : config_.capacityGrid) scaled.push_back(scaledCapacity(cap, threshold));
+  lru_ = std::make_unique<LruStack>(scaled);
   std::vector<ShadowBank::Spec> specs;
-  for (PolicyId p : config_.shadowPolicies)
-    for (std::uint64_t cap : config_.capacityGrid)
-      specs.push_back({p, std::max<std::uint64_t>(1, static_cast<std::uint64_t>(double(cap) * rate))});
-  // Unknown ids in shadowPolicies give inert shadows rather than an error.
-  shadows_ = std::make_unique<ShadowBank>(specs);
+  for (PolicyId p : config_.shadowPolicies) {
+    if (p == LruPolicy::kId) {
+      bankRow_.push_back(-1);
+      continue;
+    }
+    // Unknown ids in shadowPolicies give inert shadows rather than an error.
+    bankRow_.push_back(static_cast<int>(bankRows_++));
+    for (std::uint64_t cap : config_.capacityGrid) specs.push_back({p, cap, true});
+  }
+  if (bankRows_ > 0)
+    for (std::uint64_t cap : config_.capacityGrid) specs.push_back({LruPolicy::kId, cap, false});
+  shadows_ = std::make_unique<ShadowBank>(specs, threshold, config_.sampleSalt);
+  levels_.assign(grid_, 0);
+}
+
+double WindowFeatureTracker::shadowSamplingRate(std::size_t k) const noexcept {
+  const std::size_t p = k / std::max<std::size_t>(1, grid_), c = k % std::max<std::size_t>(1, grid_);
+  if (p >= bankRow_.size() || bankRow_[p] < 0) return sampleRate(static_cast<std::uint32_t>(sampleThreshold_));
+  return shadows_->samplingRate(bankIndex(static_cast<std::size_t>(bankRow_[p]), c));
 }
 
 void WindowFeatureTracker::observeSampled(const Request& r, std::uint64_t index) noexcept {
@@ -88,7 +107,66 @@ void WindowFeatureTracker::flushShadows() noexcept {
   // shadows: each shadow's state stays in the CPU caches for the whole batch
   // (same results: every shadow still sees the sampled requests in order).
   shadows_->access(pending_);
+  for (const Request& r : pending_) lru_->access(r.key, r.sizeBytes);
   pending_.clear();
+}
+
+void WindowFeatureTracker::lowerShadowRates() noexcept {
+  // Why per-capacity rates: a shadow's estimate needs enough sampled objects
+  // competing for it, and a shadow of capacity C at rate r holds about
+  // r x C / (mean object size) of them. At one rate for all, the largest
+  // capacities hold ~100x more objects than the smallest of a geometric grid
+  // while costing as much per sampled request (and more in CPU-cache misses).
+  // Halving a capacity's rate once its shadows hold more than
+  // 2 x shadowObjects keeps them between shadowObjects and twice that;
+  // capacities that hold fewer (small ones, small traces) keep the full rate.
+  // Between windows, so each window's estimate comes from one rate per shadow.
+  //
+  // What a lower rate costs is noise in *which* keys are sampled: a window's
+  // estimate at rate r rests on r x requests sampled requests. Most of that
+  // noise is shared by every policy at the same capacity (the same hot or
+  // cold keys are in or out of the sample), so close() estimates policy P at
+  // a lowered capacity as  LRU(full rate) + [P(rate r) - LRU(rate r)]:  the
+  // bracket is measured on one subsample, where the shared noise cancels,
+  // and the LRU stack supplies the full-rate level (a control variate).
+  const std::size_t target = config_.shadowObjects;
+  if (target == 0 || bankRows_ == 0) return;
+  for (std::size_t c = 0; c < grid_; ++c) {
+    // The fewest objects any policy holds there (size-aware policies such as
+    // GDSF hold many more small objects than LRU at the same capacity).
+    std::size_t held = SIZE_MAX;
+    for (std::size_t row = 0; row < bankRows_; ++row)
+      if (shadows_->valid(bankIndex(row, c))) held = std::min(held, shadows_->objectCount(bankIndex(row, c)));
+    if (held == SIZE_MAX || held <= 2 * target) continue;
+    const std::uint32_t want = static_cast<std::uint32_t>(std::bit_width(held / target) - 1);
+    const std::uint32_t maxLevel = std::min({config_.maxRateHalvings, ShadowBank::kMaxLevel,
+                                             static_cast<std::uint32_t>(std::bit_width(sampleThreshold_) - 1)});
+    const std::uint32_t level = std::min(levels_[c] + want, maxLevel);
+    if (level <= levels_[c]) continue;
+    const std::uint32_t halvings = level - levels_[c];
+    for (std::size_t row = 0; row < bankRows_; ++row) shadows_->lowerRate(bankIndex(row, c), halvings);
+    const std::size_t control = bankIndex(bankRows_, c);
+    if (shadows_->active(control)) {
+      shadows_->lowerRate(control, halvings);
+    } else {
+      // The control starts warm: an LRU cache holds the longest prefix of
+      // its (sub)sample's recency stack that fits, read off the full-rate stack.
+      const std::uint32_t threshold = static_cast<std::uint32_t>(sampleThreshold_) >> level;
+      const std::uint64_t capacity = scaledCapacity(config_.capacityGrid[c], threshold);
+      std::vector<ShadowBank::SeedObject> seed;
+      std::uint64_t used = 0;
+      lru_->forEachRecent([&](std::uint64_t key, std::uint64_t bytes) {
+        if (sampleHash(key, config_.sampleSalt) >= threshold || bytes > capacity) return true;
+        if (used + bytes > capacity) return false;
+        used += bytes;
+        seed.push_back({key, bytes});
+        return true;
+      });
+      std::reverse(seed.begin(), seed.end());
+      shadows_->activate(control, level, seed);
+    }
+    levels_[c] = level;
+  }
 }
 
 WindowFeatures WindowFeatureTracker::close(double startSeconds, double endSeconds, std::uint64_t capacityBytes,
@@ -156,21 +234,52 @@ WindowFeatures WindowFeatureTracker::close(double startSeconds, double endSecond
 
   f.policies = config_.shadowPolicies;
   f.capacities = config_.capacityGrid;
-  f.hitRatio.assign(shadows_->size(), 0.0);
-  f.byteHitRatio.assign(shadows_->size(), 0.0);
-  for (std::size_t i = 0; i < shadows_->size(); ++i) {
-    if (!shadows_->valid(i)) continue;
-    // SHARDS-adj (Waldspurger et al., FAST'15): the sample holds more or
-    // fewer requests than rate x requests when hot keys fall in or out of it;
-    // dividing the sampled misses by the *expected* sample size, instead of
-    // the actual one, removes most of that bias.
-    const CacheStats& s = shadows_->stats(i);
-    const double expected = effectiveRate_ * double(requests_);
-    const double expectedBytes = effectiveRate_ * double(bytes_);
-    f.hitRatio[i] = expected > 0 ? std::clamp(1.0 - double(s.misses()) / expected, 0.0, 1.0) : 0.0;
-    f.byteHitRatio[i] = expectedBytes > 0 ? std::clamp(1.0 - double(s.missBytes()) / expectedBytes, 0.0, 1.0) : 0.0;
+  f.hitRatio.assign(f.policies.size() * grid_, 0.0);
+  f.byteHitRatio.assign(f.policies.size() * grid_, 0.0);
+  // SHARDS-adj (Waldspurger et al., FAST'15): the sample holds more or
+  // fewer requests than rate x requests when hot keys fall in or out of it;
+  // dividing the sampled misses by the *expected* sample size, instead of
+  // the actual one, removes most of that bias. Miss ratios per shadow:
+  const auto missRatio = [&](double rate, std::uint64_t misses) {
+    const double expected = rate * double(requests_);
+    return expected > 0 ? double(misses) / expected : 1.0;
+  };
+  const auto missByteRatio = [&](double rate, std::uint64_t missBytes) {
+    const double expected = rate * double(bytes_);
+    return expected > 0 ? double(missBytes) / expected : 1.0;
+  };
+  const double fullRate = sampleRate(static_cast<std::uint32_t>(sampleThreshold_));
+  std::vector<double> lruMiss(grid_), lruMissBytes(grid_);
+  for (std::size_t c = 0; c < grid_; ++c) {
+    lruMiss[c] = missRatio(fullRate, lru_->requests() - lru_->hits(c));
+    lruMissBytes[c] = missByteRatio(fullRate, lru_->bytesRequested() - lru_->bytesHit(c));
+  }
+  shadowAccesses_ += lru_->requests();
+  for (std::size_t i = 0; i < shadows_->size(); ++i) shadowAccesses_ += shadows_->stats(i).requests;
+  for (std::size_t p = 0; p < f.policies.size(); ++p) {
+    for (std::size_t c = 0; c < grid_; ++c) {
+      double miss = lruMiss[c], missBytes = lruMissBytes[c];
+      if (bankRow_[p] >= 0) {
+        const std::size_t i = bankIndex(static_cast<std::size_t>(bankRow_[p]), c);
+        if (!shadows_->valid(i)) continue;
+        const CacheStats& s = shadows_->stats(i);
+        const double rate = shadows_->samplingRate(i);
+        if (levels_[c] == 0) {
+          miss = missRatio(rate, s.misses());
+          missBytes = missByteRatio(rate, s.missBytes());
+        } else {
+          const CacheStats& ctl = shadows_->stats(bankIndex(bankRows_, c));
+          miss += missRatio(rate, s.misses()) - missRatio(rate, ctl.misses());
+          missBytes += missByteRatio(rate, s.missBytes()) - missByteRatio(rate, ctl.missBytes());
+        }
+      }
+      f.hitRatio[p * grid_ + c] = requests_ ? std::clamp(1.0 - miss, 0.0, 1.0) : 0.0;
+      f.byteHitRatio[p * grid_ + c] = bytes_ ? std::clamp(1.0 - missBytes, 0.0, 1.0) : 0.0;
+    }
   }
   shadows_->resetStats();
+  lru_->resetStats();
+  lowerShadowRates();
   f.sampledRequests = sampled_;
   f.capacityBytes = capacityBytes;
   f.policy = policy;

@@ -4,16 +4,28 @@
 // caches (SHARDS-style spatial sampling). Every controller — the baselines,
 // the DRL agent, the proxy's control loop — sees exactly this struct.
 //
-// Cost per request (measured by `edgecache-bench compare --features off|on`):
+// What-if estimates: LRU at every grid capacity from one LRU stack at rate R
+// (lru_stack.h); every other policy from its shadow cache per capacity
+// (shadow_bank.h). A capacity whose shadows hold more than 2 x shadowObjects
+// sampled objects runs them at R / 2^k (k <= maxRateHalvings) and estimates
+// policy P there as LRU(R) + [P - LRU] measured on that smaller sample (a
+// control variate; see lowerShadowRates()).
+//
+// Cost per request (bench/RESULTS.md, `edgecache-bench overhead` and
+// `shadow-error`):
 //  * always: one 64-bit hash (splitmix finaliser), a HyperLogLog register
-//    update, a handful of counter/Welford updates — a few ns;
-//  * for the sampled fraction R of requests (hash below R): one access to
-//    each shadow cache (|policies| x |grid| caches of capacity x R), a
-//    per-window count update and a reuse-distance lookup. The shadows share
-//    one key index (shadow_bank.h), so a shadow access is an array load plus
-//    the policy's own bookkeeping.
-// Memory: shadow caches hold ~R of the working set each; the reuse map holds
-// every sampled key ever seen (R x objects entries).
+//    update and a few counter updates: ~45 instructions, ~3.5 ns alone and
+//    5-8 ns inside a replay (10-18% of a fast LRU replay);
+//  * for the sampled fraction R of requests: a per-window count, a
+//    reuse-distance lookup, one LRU-stack update (O(log n)) and one policy
+//    access in each shadow whose rate includes the key. On the 1M-object
+//    synthetic trace at R = 1% that is 0.14 shadow accesses per request
+//    instead of 0.68 with one rate for every shadow (shadowObjects = 0); the
+//    tracker alone then costs ~10 ns per request instead of ~50.
+// Memory: a shadow holds up to ~2 x shadowObjects sampled objects once its
+// rate is lowered (R x its capacity's share of the working set before); the
+// LRU stack holds the sampled objects within the largest capacity; the reuse
+// map holds every sampled key ever seen (R x objects entries).
 
 #include <array>
 #include <bit>
@@ -25,6 +37,8 @@
 
 #include "cachelib/cache.h"
 #include "cachelib/cost_model.h"
+#include "cachelib/key_sampling.h"
+#include "cachelib/lru_stack.h"
 #include "cachelib/policy.h"
 #include "cachelib/request.h"
 #include "cachelib/shadow_bank.h"
@@ -39,6 +53,13 @@ struct WindowConfig {
   std::uint64_t requests = 10'000;  // window length in requests (when seconds == 0)
   double seconds = 0.0;             // window length in trace seconds; > 0 overrides requests
   double samplingRate = 0.01;       // fraction of keys fed to shadow caches / sampled features
+  std::uint64_t sampleSalt = 0;     // keys are hashed as mixKey(key ^ salt); another salt, another sample
+  // Per-capacity rates (WindowFeatureTracker::lowerShadowRates): at a window
+  // close, the shadows of a capacity that hold more than 2 x shadowObjects
+  // sampled objects halve their rate until they hold about shadowObjects to
+  // twice that; rates never go back up.
+  std::size_t shadowObjects = 32;     // objects a shadow should hold; 0 = every shadow at samplingRate
+  std::uint32_t maxRateHalvings = 3;  // a capacity's rate stays >= samplingRate / 2^maxRateHalvings
   std::vector<std::uint64_t> capacityGrid;  // what-if capacities (full-scale bytes), ascending
   std::vector<PolicyId> shadowPolicies;     // what-if policies; empty = every online policy
 };
@@ -85,15 +106,6 @@ struct WindowFeatures {
   int policyIndex(PolicyId id) const noexcept;
 };
 
-// 64-bit finaliser (splitmix64) used for sampling decisions: keys that are
-// already hashes stay uniform, small integer keys get spread.
-inline std::uint64_t mixKey(std::uint64_t key) noexcept {
-  key += 0x9e3779b97f4a7c15ull;
-  key = (key ^ (key >> 30)) * 0xbf58476d1ce4e5b9ull;
-  key = (key ^ (key >> 27)) * 0x94d049bb133111ebull;
-  return key ^ (key >> 31);
-}
-
 class WindowFeatureTracker {
  public:
   explicit WindowFeatureTracker(const WindowConfig& config);
@@ -111,7 +123,7 @@ class WindowFeatureTracker {
     }
     // Exact integer moments (no division on the per-request path).
     sizeSquares_ += static_cast<unsigned __int128>(request.sizeBytes) * request.sizeBytes;
-    const std::uint64_t h = mixKey(request.key);
+    const std::uint64_t h = mixKey(request.key ^ config_.sampleSalt);
     const std::size_t reg = h >> 54;  // HyperLogLog: top 10 bits pick the register
     const auto rank = static_cast<std::uint8_t>(std::countl_zero((h << 10) | (1ull << 9)) + 1);
     if (rank > hll_[reg]) hll_[reg] = rank;
@@ -122,16 +134,35 @@ class WindowFeatureTracker {
   WindowFeatures close(double startSeconds, double endSeconds, std::uint64_t capacityBytes, PolicyId policy);
 
   const WindowConfig& config() const noexcept { return config_; }
+  // The shadows' work so far (closed windows only): policy accesses of the
+  // shadow caches plus one per sampled request for the LRU stack.
+  std::uint64_t shadowAccesses() const noexcept { return shadowAccesses_; }
+  // The current rate behind estimate k = p * grid + c.
+  double shadowSamplingRate(std::size_t k) const noexcept;
 
  private:
-  static constexpr std::size_t kShadowBatch = 512;
+  // Sampled requests fed to the shadows at once (a window close flushes
+  // earlier): larger batches keep each shadow's state in the CPU caches
+  // longer; 4096 (128 KiB) measured ~5% cheaper than 512 on the 1M-object trace.
+  static constexpr std::size_t kShadowBatch = 4096;
   void observeSampled(const Request& request, std::uint64_t index) noexcept;
   void flushShadows() noexcept;
+  void lowerShadowRates() noexcept;
+  // Bank index of (row, capacity); row == bankRows_ is the LRU control.
+  std::size_t bankIndex(std::size_t row, std::size_t c) const noexcept { return row * grid_ + c; }
 
   WindowConfig config_;
-  double effectiveRate_;           // sampleThreshold_ / 2^24
-  std::uint64_t sampleThreshold_;  // sample iff mixKey(key) >> 40 < threshold (24-bit)
-  std::unique_ptr<ShadowBank> shadows_;           // [p * grid + c]
+  std::size_t grid_;               // capacities
+  std::uint64_t sampleThreshold_;  // sample iff mixKey(key ^ salt) >> 40 (= sampleHash) < threshold
+  // LRU at every capacity at the full rate; also the reference of the
+  // control variate.
+  std::unique_ptr<LruStack> lru_;
+  // The other policies' shadows: row j = bankRow_[p] for shadowPolicies[p]
+  // (-1 for LRU), then one row of LRU controls (inactive at level 0).
+  std::unique_ptr<ShadowBank> shadows_;
+  std::vector<int> bankRow_;
+  std::size_t bankRows_ = 0;                      // policy rows, controls excluded
+  std::vector<std::uint32_t> levels_;             // [c]: rate halvings of capacity c's shadows
   std::vector<Request> pending_;                  // sampled requests not yet fed to the shadows
   // Window counters.
   std::uint64_t requests_ = 0, bytes_ = 0, hits_ = 0, byteHits_ = 0, sampled_ = 0;
@@ -141,6 +172,7 @@ class WindowFeatureTracker {
   absl::flat_hash_map<std::uint64_t, std::uint64_t> lastSeen_;      // sampled key -> last index
   std::array<std::uint64_t, kReuseBuckets> reuse_{};
   std::int64_t windowIndex_ = 0;
+  std::uint64_t shadowAccesses_ = 0;
 };
 
 }  // namespace edgecache::cachelib

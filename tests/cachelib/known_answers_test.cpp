@@ -10,7 +10,9 @@
 #include <cmath>
 #include <cstdint>
 #include <string>
+#include <vector>
 
+#include "cachelib/lru_stack.h"
 #include "cachelib/policy_registry.h"
 #include "cachelib/simulator.h"
 #include "tests/test_support.h"
@@ -91,4 +93,21 @@ TEST_CASE("LRU on the per-request-size csv at 32 MiB matches libCacheSim's ratio
   REQUIRE(r.isOk());
   CHECK(r->missRatio() == doctest::Approx(0.8299).epsilon(0.0001 / 0.8299));
   CHECK(r->byteMissRatio() == doctest::Approx(0.9730).epsilon(0.0001 / 0.9730));
+}
+
+TEST_CASE("the LRU stack (all sizes in one pass) reproduces the LRU row") {
+  const std::string path = testing::sharedTrace("cloudPhysicsIO.oracleGeneral.bin");
+  if (path.empty()) return;
+  auto trace = traces::readTrace(path);
+  REQUIRE_MESSAGE(trace.isOk(), trace.message());
+  std::vector<std::uint64_t> sizes;
+  for (auto mib : kSizesMiB) sizes.push_back(mib * 1048576);
+  cachelib::LruStack stack(sizes);
+  for (const cachelib::Request& r : trace->requests) stack.access(r.key, r.sizeBytes);
+  REQUIRE(std::string(kRows[0].policy) == "lru");
+  for (std::size_t s = 0; s < kSizesMiB.size(); ++s) {
+    CAPTURE(kSizesMiB[s]);
+    CHECK(stack.requests() - stack.hits(s) == kRows[0].misses[s]);
+    CHECK(stack.bytesRequested() - stack.bytesHit(s) == kLruMissBytes[s]);
+  }
 }

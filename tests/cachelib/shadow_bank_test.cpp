@@ -2,9 +2,13 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "cachelib/cache.h"
+#include "cachelib/lru_stack.h"
+#include "cachelib/policies/lru_policy.h"
+#include "tests/cachelib/cache_test_util.h"
 #include "cachelib/policy_registry.h"
 #include "traces/prng.h"
 
@@ -45,7 +49,7 @@ TEST_CASE("a shadow bank gives every shadow exactly the statistics of a Cache wi
       reference.push_back(std::move(Cache::create(cc).value()));
     }
   }
-  ShadowBank bank(specs);
+  ShadowBank bank(specs, kSampleHashRange);
   const auto requests = stream(60'000, 20'000, 7);
   // Uneven batch sizes, including batches of one.
   std::size_t pos = 0, step = 1;
@@ -67,6 +71,7 @@ TEST_CASE("a shadow bank gives every shadow exactly the statistics of a Cache wi
     CHECK(bank.stats(i).evictions == reference[i]->stats().evictions);
     CHECK(bank.usedBytes(i) == reference[i]->usedBytes());
   }
+  for (std::size_t i = 0; i < specs.size(); ++i) CHECK(bank.objectCount(i) == reference[i]->objectCount());
   // Ids of keys no shadow holds are recycled: the index tracks at most the
   // union of the shadows' contents, far fewer than the keys ever seen.
   std::size_t held = 0;
@@ -80,7 +85,7 @@ TEST_CASE("a shadow bank gives every shadow exactly the statistics of a Cache wi
 
 TEST_CASE("unknown and offline policy ids give inert shadows") {
   const std::vector<ShadowBank::Spec> specs{{9999, 100}, {findPolicy("belady")->id, 100}, {0, 100}};
-  ShadowBank bank(specs);
+  ShadowBank bank(specs, kSampleHashRange);
   CHECK_FALSE(bank.valid(0));
   CHECK_FALSE(bank.valid(1));
   CHECK(bank.valid(2));
@@ -90,4 +95,106 @@ TEST_CASE("unknown and offline policy ids give inert shadows") {
   bank.access(std::span<const Request>(&r, 1));
   CHECK(bank.stats(2).requests == 1);
   CHECK(bank.stats(0).requests == 0);
+}
+
+namespace {
+
+std::vector<Request> inSample(const std::vector<Request>& requests, std::uint32_t threshold) {
+  std::vector<Request> out;
+  for (const Request& r : requests)
+    if (sampleHash(r.key) < threshold) out.push_back(r);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a shadow whose rate is lowered keeps only the smaller sample and converges to a cache fed it") {
+  const std::uint32_t threshold = sampleThreshold(0.5);
+  const std::uint32_t lowered = threshold >> 2;
+  const std::uint64_t full = 2'000'000;
+  const std::vector<ShadowBank::Spec> specs{{LruPolicy::kId, full}, {findPolicy("s3fifo")->id, full}};
+  ShadowBank bank(specs, threshold);
+  const auto requests = inSample(stream(120'000, 20'000, 3), threshold);
+  const std::span<const Request> all(requests);
+  const std::size_t third = requests.size() / 3;
+  // Reference: an LRU cache of the lowered capacity fed the smaller sample
+  // from the start.
+  auto reference = testutil::makeCache(LruPolicy::kId, scaledCapacity(full, lowered));
+  const auto feedReference = [&](std::span<const Request> part) {
+    for (const Request& r : part)
+      if (sampleHash(r.key) < lowered) (void)reference->access(r);
+  };
+
+  bank.access(all.first(third));
+  feedReference(all.first(third));
+  CHECK(bank.capacityBytes(0) == scaledCapacity(full, threshold));
+  const std::size_t before = bank.objectCount(0);
+  for (std::size_t i : {0, 1}) bank.lowerRate(i, 2);
+  for (std::size_t i : {0, 1}) {
+    CHECK(bank.level(i) == 2);
+    CHECK(bank.samplingRate(i) == sampleRate(lowered));
+    CHECK(bank.capacityBytes(i) == scaledCapacity(full, lowered));
+    CHECK(bank.usedBytes(i) <= bank.capacityBytes(i));
+  }
+  CHECK(bank.objectCount(0) < before);
+
+  // The bank keeps feeding the lowered shadows the smaller sample only. Once
+  // they have seen more than their capacity of new objects, an LRU's
+  // contents depend on recent requests only: from then on, equal hits.
+  bank.access(all.subspan(third, third));
+  feedReference(all.subspan(third, third));
+  bank.resetStats();
+  reference->resetStats();
+  bank.access(all.subspan(2 * third));
+  feedReference(all.subspan(2 * third));
+  CHECK(bank.stats(0).requests == reference->stats().requests);
+  CHECK(bank.stats(0).hits == reference->stats().hits);
+  CHECK(bank.stats(0).bytesHit == reference->stats().bytesHit);
+  CHECK(bank.stats(1).requests == reference->stats().requests);
+  CHECK(bank.usedBytes(1) <= bank.capacityBytes(1));
+}
+
+TEST_CASE("an inactive shadow is not fed until activated with a warm state") {
+  const std::uint32_t threshold = sampleThreshold(0.5);
+  const std::uint32_t lowered = threshold >> 1;
+  const std::uint64_t full = 1'000'000;
+  const std::uint64_t capacity = scaledCapacity(full, lowered);
+  const std::vector<ShadowBank::Spec> specs{{LruPolicy::kId, full, false}, {findPolicy("fifo")->id, full}};
+  ShadowBank bank(specs, threshold);
+  CHECK_FALSE(bank.active(0));
+  CHECK(bank.active(1));
+  const auto requests = inSample(stream(60'000, 10'000, 5), threshold);
+  const std::span<const Request> all(requests);
+  const std::size_t half = requests.size() / 2;
+  auto reference = testutil::makeCache(LruPolicy::kId, capacity);
+  LruStack recency({capacity});
+  for (const Request& r : all.first(half))
+    if (sampleHash(r.key) < lowered) {
+      (void)reference->access(r);
+      recency.access(r.key, r.sizeBytes);
+    }
+  bank.access(all.first(half));
+  CHECK(bank.stats(0).requests == 0);
+  CHECK(bank.stats(1).requests == half);
+
+  // Seeded with the reference's LRU order (coldest first), it is the
+  // reference from here on.
+  std::vector<ShadowBank::SeedObject> seed;
+  recency.forEachRecent([&](std::uint64_t key, std::uint64_t bytes) {
+    seed.push_back({key, bytes});
+    return true;
+  });
+  std::reverse(seed.begin(), seed.end());
+  bank.activate(0, 1, seed);
+  CHECK(bank.active(0));
+  CHECK(bank.objectCount(0) == reference->objectCount());
+  CHECK(bank.usedBytes(0) == reference->usedBytes());
+  reference->resetStats();
+  bank.resetStats();
+  bank.access(all.subspan(half));
+  for (const Request& r : all.subspan(half))
+    if (sampleHash(r.key) < lowered) (void)reference->access(r);
+  CHECK(bank.stats(0).requests == reference->stats().requests);
+  CHECK(bank.stats(0).hits == reference->stats().hits);
+  CHECK(bank.stats(0).bytesHit == reference->stats().bytesHit);
 }
