@@ -9,6 +9,7 @@
 #include "proxy/proxy_server.h"
 
 #include <sys/sendfile.h>
+#include <csignal>
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -1204,6 +1205,14 @@ cachelib::Status ProxyServer::start() {
   asio::co_spawn(im.ioc, im.acceptLoop(), asio::detached);
   for (std::size_t i = 0; i < im.iocs.size(); ++i) {
     im.threads.emplace_back([&im, i] {
+      // sendfile(2) has no MSG_NOSIGNAL: to a client that hung up mid-body
+      // it raises SIGPIPE, whose default action kills the process. Blocked
+      // here, it stays pending on this thread and sendfile just fails with
+      // EPIPE, closing that one connection.
+      sigset_t pipe;
+      sigemptyset(&pipe);
+      sigaddset(&pipe, SIGPIPE);
+      pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
       Impl::tlsPool = im.pools[i].get();
       // Contexts other than 0 may have no connection yet: keep them running.
       auto guard = asio::make_work_guard(*im.iocs[i]);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <csignal>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -131,7 +132,9 @@ class TestOrigin {
       count(req);
       dated(res);
       res.set_header("Cache-Control", "max-age=60");
-      std::string body(300 * 1024, 'x');
+      // ?n=BYTES sets the size (default 300 KiB).
+      const std::size_t n = req.has_param("n") ? std::stoul(req.get_param_value("n")) : 300 * 1024;
+      std::string body(n, 'x');
       for (std::size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>('a' + i % 26);
       res.set_content(body, "application/octet-stream");
     });
@@ -1037,7 +1040,9 @@ TEST_CASE("hot tier over RocksDB: hits from memory, invalidation never serves th
   auto db = store::ObjectStore::open(so);
   REQUIRE(db);
   auto bodies = makeObjectStoreBodyStore(*db.value());
-  HotBodyStore hot(*bodies, HotTierConfig{});
+  HotTierConfig hotConfig;
+  hotConfig.maxObjectBytes = 16ull << 20;  // room for the 8 MiB body below
+  HotBodyStore hot(*bodies, hotConfig);
   {
     Proxy p(clock, origin.port(), nullptr, &hot);
     p.start();
@@ -1068,6 +1073,47 @@ TEST_CASE("hot tier over RocksDB: hits from memory, invalidation never serves th
     CHECK(big4->body == big->body);
     CHECK(hot.stats().fills == 2);
     CHECK(hot.stats().hits == 4);
+
+    // Clients that hang up while a body goes out by sendfile(2) (wrk does
+    // this at the end of every run). The 8 MiB body is more than a socket
+    // buffer holds, so sendfile waits for room; the client half-closes
+    // after the request, reads a little, then closes with unread data: an
+    // RST to a socket in CLOSE_WAIT, so the next sendfile fails with EPIPE.
+    // That raised SIGPIPE and killed the whole process; now it closes one
+    // connection.
+    const std::string hugePath = "/big?n=8388608";
+    auto huge = get(p.port(), hugePath);
+    auto hugeHit = get(p.port(), hugePath);
+    REQUIRE((huge && hugeHit));
+    CHECK(hugeHit->header("x-cache") == "HIT");
+    REQUIRE(huge->body.size() == 8388608);
+    // The test process ignores SIGPIPE (cpp-httplib sets that); the proxy
+    // binary does not, so restore the default action while clients hang up.
+    struct DefaultSigpipe {
+      void (*old)(int) = std::signal(SIGPIPE, SIG_DFL);
+      ~DefaultSigpipe() { std::signal(SIGPIPE, old); }
+    } defaultSigpipe;
+    for (int i = 0; i < 20; ++i) {
+      const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+      REQUIRE(fd >= 0);
+      const int small = 4096;
+      ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+      sockaddr_in a{};
+      a.sin_family = AF_INET;
+      a.sin_port = htons(static_cast<std::uint16_t>(p.port()));
+      a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+      const std::string req = "GET " + hugePath + " HTTP/1.1\r\nHost: example.test\r\n\r\n";
+      REQUIRE(::send(fd, req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size()));
+      ::shutdown(fd, SHUT_WR);
+      char some[512];
+      CHECK(::recv(fd, some, sizeof some, 0) > 0);
+      ::close(fd);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    auto survived = get(p.port(), hugePath);
+    REQUIRE(survived);
+    CHECK(survived->body == huge->body);
 
     Client post(p.port());
     REQUIRE(post.send("POST /inv HTTP/1.1\r\nHost: example.test\r\nContent-Length: 1\r\n\r\nx"));
