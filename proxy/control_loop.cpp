@@ -1,6 +1,10 @@
 #include "proxy/control_loop.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 
 #include "cachelib/policy_registry.h"
@@ -185,6 +189,14 @@ void ControlLoop::accountTime() {
 }
 
 void ControlLoop::run() {
+  if (config_.niceness != 0) {
+    // setpriority on a thread id changes only this thread. Raising one's own
+    // nice value needs no privilege; failing (a lower value without
+    // CAP_SYS_NICE) leaves the thread as it was.
+    errno = 0;
+    const int current = ::getpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()));
+    if (errno == 0) (void)::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), std::clamp(current + config_.niceness, -20, 19));
+  }
   std::vector<Access> batch;
   std::vector<cachelib::Request> requests;  // the batch as Requests, for Controller::observe
   for (;;) {

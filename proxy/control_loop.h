@@ -76,6 +76,13 @@ struct ControlLoopConfig {
   std::size_t gridPoints = 8;             // what-if capacities between floor and ceiling
   double samplingRate = 0.05;             // shadow-cache sampling of keys
   cachelib::CostPrices prices;
+  // Nice value of the control thread (-20..19; Linux nice is per thread).
+  // The control plane must not take CPU from the I/O threads when they
+  // need it: at 10 a burst of its work (draining the access log, closing
+  // a window, deciding) no longer delays hits queued behind it on a busy
+  // core, and it still runs whenever a core has room. 0 keeps the
+  // process's own.
+  int niceness = 10;
 };
 
 // One pinned dimension. `until` unset: held until released.

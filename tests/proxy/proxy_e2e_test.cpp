@@ -9,6 +9,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -1264,6 +1265,7 @@ class FlipController final : public cachelib::Controller {
   void observe(std::span<const cachelib::Request> requests) override { observed += requests.size(); }
   cachelib::Decision decide(const cachelib::WindowFeatures& f) override {
     observedAtDecide.push_back(observed.load());
+    niceAtDecide = ::getpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()));
     windowRequests += f.requests;
     flip_ = !flip_;
     const auto online = cachelib::onlinePolicies();
@@ -1273,6 +1275,7 @@ class FlipController final : public cachelib::Controller {
   std::atomic<std::uint64_t> observed{0};  // requests passed to observe()
   std::vector<std::uint64_t> observedAtDecide;
   std::uint64_t windowRequests = 0;  // requests in the windows decided so far
+  int niceAtDecide = -100;            // the deciding thread's nice value
 
  private:
   bool flip_ = false;
@@ -1331,6 +1334,11 @@ TEST_CASE("control loop applies controller decisions live from recorded traffic"
   CHECK(flipped->observed.load() == 100);
   CHECK(flipped->observedAtDecide.size() == std::size_t(st.windows));
   CHECK(flipped->observedAtDecide.back() >= flipped->windowRequests);
+  // decide() runs on the control thread, niced below the I/O threads (the
+  // default ControlLoopConfig::niceness, 10, above this thread's).
+  const int ownNice = ::getpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()));
+  CHECK(flipped->niceAtDecide == std::min(19, ownNice + lc.niceness));
+  CHECK(lc.niceness == 10);
 }
 
 TEST_CASE("drain: in-flight requests finish, then the server stops") {
