@@ -258,6 +258,10 @@ int main(int argc, char** argv) {
   train->add_option("--eval-workloads", cfg.evalWorkloadsPerPreset,
                     "With --randomize-workloads: held-out evaluation workloads per preset")
       ->capture_default_str();
+  train->add_option("--eval-seed", cfg.evalSeed,
+                    "With --randomize-workloads: seed of the held-out evaluation workloads (0 = derived from --seed; "
+                    "fix it to compare the best evaluations of runs with different --seed)")
+      ->capture_default_str();
   train->add_option("--jobs", cfg.jobs, "Episodes replayed in parallel (results do not depend on it)")
       ->capture_default_str();
   train->add_option("--window", cfg.env.windowRequests, "Decision window in requests")->capture_default_str();

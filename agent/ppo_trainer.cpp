@@ -441,7 +441,8 @@ Result<TrainReport> train(const TrainConfig& c) {
     for (const auto& p : c.synthetic) train.push_back(Source{p, 0, nullptr, "", true, false});
     for (std::size_t j = 0; j < std::max<std::size_t>(1, c.evalWorkloadsPerPreset); ++j)
       for (std::size_t p = 0; p < c.synthetic.size(); ++p)
-        eval.push_back(Source{c.synthetic[p], mix(mix(c.seed ^ 0xe7a1, j), p), nullptr, "", true, true});
+        eval.push_back(
+            Source{c.synthetic[p], mix(mix((c.evalSeed != 0 ? c.evalSeed : c.seed) ^ 0xe7a1, j), p), nullptr, "", true, true});
   } else {
     // Seeds seed*1000 + 1..N train, seed*1000 + 999 evaluates; the bench's
     // default seed 42 is never among them.

@@ -166,6 +166,10 @@ struct TrainConfig {
   bool randomizeWorkloads = false;       // synthetic: sampleWorkload per episode; files: sampleTraceSegment
   WorkloadRandomization randomization;   // the ranges when randomizeWorkloads
   std::size_t evalWorkloadsPerPreset = 2;  // randomizeWorkloads: held-out evaluation workloads per preset
+  // randomizeWorkloads: the evaluation workloads' seed; 0 = derived from
+  // `seed`. Fixed, it gives runs with different seeds the same held-out
+  // workloads, so their best evaluations compare (bench/train-default.sh).
+  std::uint64_t evalSeed = 0;
   unsigned jobs = 2;                     // episodes replayed in parallel
   EnvSettings env;
   double switchPenalty = 0.01;           // reward penalty per policy switch (normalised cost units)

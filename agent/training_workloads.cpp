@@ -62,6 +62,7 @@ SampledWorkload sampleWorkload(const traces::SyntheticConfig& preset, const Work
   c.rotateShift = std::max<std::uint64_t>(
       1, std::uint64_t(std::llround(double(preset.rotateShift) * double(c.objects) / double(objectsBefore))));
   w.windowRequests = capWindow(d.logUniformInt(r.minWindowRequests, r.maxWindowRequests), c.requests);
+  c.oneHitShare = d.uniform(r.minOneHitShare, r.maxOneHitShare);
   return w;
 }
 

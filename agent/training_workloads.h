@@ -48,6 +48,13 @@ struct WorkloadRandomization {
   std::uint64_t maxRequests = 400'000;
   std::uint64_t minWindowRequests = 1'000;   // log; decision window
   std::uint64_t maxWindowRequests = 10'000;
+  // Uniform; share of one-hit-wonder requests (traces::SyntheticConfig::
+  // oneHitShare). Without them LRU is within a few percent of the best
+  // policy on every training workload and the policy choice never pays:
+  // the model learnt to ignore it. Drawn after everything else, so the
+  // other parameters of a seed are those it had before this range existed.
+  double minOneHitShare = 0.0;
+  double maxOneHitShare = 0.5;
 };
 
 // Every episode gets at least this many decision windows (the window is

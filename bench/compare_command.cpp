@@ -31,6 +31,7 @@ struct CompareOptions {
   TraceOptions trace;
   std::string controllers = "static:lru:1GiB,size-only,strategy-only,joint-greedy,oracle";
   std::uint64_t window = 10'000;
+  double firstWindow = 0.1;  // share of a window for the first one
   double windowSeconds = 0.0;
   double priceGbHour = 0.015;
   double priceEgressGb = 0.09;
@@ -123,6 +124,7 @@ void runCompare(const CompareOptions& o) {
   ctx.ceilingBytes = std::max(ctx.floorBytes, ceiling->front());
   ctx.window.requests = o.window;
   ctx.window.seconds = o.windowSeconds;
+  ctx.window.firstWindowShare = o.firstWindow;
   ctx.window.capacityGrid = cachelib::geometricGrid(ctx.floorBytes, ctx.ceilingBytes, o.gridPoints);
   if (o.sampling == "auto") {
     ctx.window.samplingRate = std::clamp(1e5 / double(trace->requests.size()), 0.001, 0.1);
@@ -141,11 +143,14 @@ void runCompare(const CompareOptions& o) {
     std::fprintf(stderr, "note: %s has no timestamps; assuming 1000 requests/s (set --request-rate)\n",
                  trace->name.c_str());
   }
-  std::fprintf(stderr, "prices: %s; capacity %s..%s; window %s; what-if sampling %.4g, %zu policies x %zu sizes\n",
+  std::fprintf(stderr,
+               "prices: %s; capacity %s..%s; window %s (the first %g of it); what-if sampling %.4g, %zu policies x %zu "
+               "sizes\n",
                ctx.prices.describe().c_str(), cachelib::humanBytes(double(ctx.floorBytes)).c_str(),
                cachelib::humanBytes(double(ctx.ceilingBytes)).c_str(),
                o.windowSeconds > 0 ? (std::to_string(o.windowSeconds) + " s").c_str()
                                    : (std::to_string(o.window) + " requests").c_str(),
+               o.firstWindow,
                ctx.window.samplingRate, cachelib::onlinePolicies().size(), ctx.window.capacityGrid.size());
 
   std::vector<cachelib::ControlledResult> results(controllers.size());
@@ -225,6 +230,11 @@ void addCompareCommand(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--window", o->window, "Decision window in requests")->capture_default_str();
   cmd->add_option("--window-seconds", o->windowSeconds, "Decision window in trace seconds (overrides --window)");
+  cmd->add_option("--first-window", o->firstWindow,
+                  "The first window's length as a share of the others (every controller starts on a guess; "
+                  "a short first window lets adaptive ones act on data soon). 1 = all equal")
+      ->check(CLI::Range(0.0, 1.0).description("in (0, 1]"))
+      ->capture_default_str();
   cmd->add_option("--price-gb-hour", o->priceGbHour, "Cache rental, $ per GB (1e9 B) per hour")->capture_default_str();
   cmd->add_option("--price-egress-gb", o->priceEgressGb, "Origin egress, $ per GB missed")->capture_default_str();
   cmd->add_option("--price-resize", o->priceResize, "$ per capacity change")->capture_default_str();

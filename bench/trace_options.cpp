@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <sstream>
 
+#include <fmt/format.h>
+
 #include "bench/progress.h"
 #include "cachelib/byte_size.h"
 #include "cachelib/policy_registry.h"
@@ -28,6 +30,9 @@ void addTraceOptions(CLI::App& cmd, TraceOptions& o) {
   cmd.add_option("--seed", o.seed, "Seed of the synthetic generator")->capture_default_str();
   cmd.add_option("--requests", o.requests, "Limit requests (trace) or set the count (synthetic); 0 = default");
   cmd.add_option("--objects", o.objects, "Synthetic catalogue size (distinct objects); 0 = the preset's");
+  cmd.add_option("--one-hit-share", o.oneHitShare,
+                 "Synthetic: share of requests (0..1) for one-hit wonders, new objects never asked for again")
+      ->capture_default_str();
   cmd.add_flag("--keep-zero-size", o.keepZeroSize, "Keep size-0 requests (libCacheSim drops them)");
 }
 
@@ -68,9 +73,11 @@ Result<LoadedTrace> loadTrace(const TraceOptions& o, bool quiet) {
     preset->seed = o.seed;
     if (o.requests != 0) preset->requests = o.requests;
     if (o.objects != 0) preset->objects = o.objects;
+    preset->oneHitShare = o.oneHitShare;
     if (auto st = traces::validateSyntheticConfig(preset.value()); !st) return st;
     out.requests = traces::generateSynthetic(preset.value());
-    out.name = "synthetic:" + o.synthetic + "(seed=" + std::to_string(o.seed) + ")";
+    out.name = "synthetic:" + o.synthetic + "(seed=" + std::to_string(o.seed) +
+               (o.oneHitShare > 0 ? ",one-hit=" + fmt::format("{:g}", o.oneHitShare) : std::string()) + ")";
     out.hasTimestamps = true;
     out.unitSize = preset->sizeModel == traces::SizeModel::kUnit;
   } else {

@@ -25,6 +25,7 @@ struct TraceOptions {
   std::uint64_t seed = 42;
   std::uint64_t requests = 0;  // 0 = preset's own / whole trace
   std::uint64_t objects = 0;   // synthetic catalogue size; 0 = preset's own
+  double oneHitShare = 0.0;    // synthetic one-hit-wonder share of requests
   bool keepZeroSize = false;
 };
 

@@ -6,7 +6,7 @@
 #   1. trains a model on the five synthetic presets (randomised workloads)
 #      plus every other costed shared trace (the default model's recipe with
 #      --trace ... --hold-out FOLD),
-#   2. distils its edge student (int8 16x8, plain C++ inference: the shipped
+#   2. distils its edge student (int8 32x16, plain C++ inference: the shipped
 #      edge model's recipe) on randomised synthetic workloads plus the fold's
 #      training traces, and profiles it against its teacher on the held-out
 #      trace(s) only,
@@ -46,9 +46,9 @@ for fold in "${folds[@]}"; do
   tail -n 1 "$out/$fold.train.log" >&2
   echo "== fold $fold: edge student" >&2
   rm -rf "$out/$fold-versions"
-  "$agent" profile --model "$out/$fold.ecdrl" "${held[@]}" --sampling 0.1 --students 16x8 --pruned "" \
+  "$agent" profile --model "$out/$fold.ecdrl" "${held[@]}" --sampling 0.1 --students 32x16 --pruned "" \
     --distill-randomized 4 "${distill[@]}" --versions-dir "$out/$fold-versions" \
     --csv "$out/$fold-edge.csv" > /dev/null 2> "$out/$fold.edge.log"
-  cp "$out/$fold-versions/student-16x8-int8-plain.ecdrl" "$out/$fold-edge.ecdrl"
-  grep -E '^(version|full-fp32-torch|student-16x8-int8-plain),' "$out/$fold-edge.csv" >&2
+  cp "$out/$fold-versions/student-32x16-int8-plain.ecdrl" "$out/$fold-edge.ecdrl"
+  grep -E '^(version|full-fp32-torch|student-32x16-int8-plain),' "$out/$fold-edge.csv" >&2
 done

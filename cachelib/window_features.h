@@ -52,6 +52,11 @@ inline constexpr std::size_t kReuseBuckets = 24;
 struct WindowConfig {
   std::uint64_t requests = 10'000;  // window length in requests (when seconds == 0)
   double seconds = 0.0;             // window length in trace seconds; > 0 overrides requests
+  // The first window is this share of the others (in requests or seconds,
+  // at least one request). A controller starts from nothing (its first
+  // decision is a guess), so a short first window lets it act on data
+  // soon; every controller gets the same one. 1 = all windows equal.
+  double firstWindowShare = 0.1;
   double samplingRate = 0.01;       // fraction of keys fed to shadow caches / sampled features
   std::uint64_t sampleSalt = 0;     // keys are hashed as mixKey(key ^ salt); another salt, another sample
   // Per-capacity rates (WindowFeatureTracker::lowerShadowRates): at a window

@@ -28,13 +28,16 @@ std::size_t WindowedReplay::windowEnd(std::size_t begin) const noexcept {
   const std::size_t n = requests_.size();
   if (begin >= n) return n;
   const WindowConfig& w = config_.context.window;
+  // The first window (begin 0) is the configured share of a window.
+  const double share = begin == 0 && w.firstWindowShare > 0 && w.firstWindowShare < 1 ? w.firstWindowShare : 1.0;
   if (w.seconds > 0) {
-    const double limit = timeOf(begin) + w.seconds;
+    const double limit = timeOf(begin) + w.seconds * share;
     std::size_t end = begin + 1;
     while (end < n && timeOf(end) < limit) ++end;
     return end;
   }
-  return std::min(n, begin + std::max<std::uint64_t>(1, w.requests));
+  const auto length = static_cast<std::uint64_t>(std::llround(double(std::max<std::uint64_t>(1, w.requests)) * share));
+  return std::min(n, begin + std::max<std::uint64_t>(1, length));
 }
 
 std::span<const Request> WindowedReplay::nextWindow() const noexcept {

@@ -27,6 +27,7 @@ ControlLoop::ControlLoop(CacheIndex& index, AccessLog& log, std::unique_ptr<cach
   context_.ceilingBytes = std::max(context_.floorBytes, config_.ceilingBytes);
   context_.prices = config_.prices;
   context_.window.requests = config_.windowRequests;
+  context_.window.firstWindowShare = config_.firstWindowShare;
   context_.window.seconds = 0.0;  // the loop closes windows by wall time itself
   context_.window.samplingRate = config_.samplingRate;
   context_.window.capacityGrid =
@@ -233,8 +234,16 @@ void ControlLoop::run() {
       status_.hits += hits;
     }
     const double windowAge = std::chrono::duration<double>(now - windowStart_).count();
-    const bool byCount = windowRequests_ >= config_.windowRequests;
-    const bool byTime = config_.windowSeconds > 0 && windowAge >= config_.windowSeconds;
+    // The first window is a share of the others, as in the simulator
+    // (cachelib::WindowConfig::firstWindowShare): the start-up decision is
+    // a guess, the next one is made on data.
+    const double share = firstWindowClosed_ || !(config_.firstWindowShare > 0 && config_.firstWindowShare < 1)
+                             ? 1.0
+                             : config_.firstWindowShare;
+    const auto countLimit = std::max<std::uint64_t>(
+        1, static_cast<std::uint64_t>(std::llround(double(config_.windowRequests) * share)));
+    const bool byCount = windowRequests_ >= countLimit;
+    const bool byTime = config_.windowSeconds > 0 && windowAge >= config_.windowSeconds * share;
     if (!(byCount || byTime || forceClose_.exchange(false))) continue;
 
     const auto snap = index_.snapshot();
@@ -243,6 +252,7 @@ void ControlLoop::run() {
     features.cost.rental = cachelib::rentalDollars(config_.prices, double(snap.capacityBytes), windowAge);
     windowStart_ = now;
     windowRequests_ = 0;
+    firstWindowClosed_ = true;
     const auto decideStart = std::chrono::steady_clock::now();
     const cachelib::Decision d = controller_->decide(features);
     decisionSeconds_.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - decideStart).count());

@@ -83,6 +83,9 @@ struct ControlLoopConfig {
   // core, and it still runs whenever a core has room. 0 keeps the
   // process's own.
   int niceness = 10;
+  // The first window closes at this share of windowRequests / windowSeconds
+  // (as cachelib::WindowConfig::firstWindowShare in the simulator).
+  double firstWindowShare = 0.1;
 };
 
 // One pinned dimension. `until` unset: held until released.
@@ -168,6 +171,7 @@ class ControlLoop {
   // Loop-thread state.
   std::uint64_t index_n_ = 0;  // request index for reuse distances
   std::uint64_t windowRequests_ = 0;
+  bool firstWindowClosed_ = false;  // control thread only
   std::chrono::steady_clock::time_point windowStart_, lastAccount_, origin_;
 };
 

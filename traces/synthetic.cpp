@@ -18,6 +18,7 @@ constexpr std::uint64_t kDriftStream = 0x6472696674ull;            // "drift"
 constexpr std::uint64_t kTimeStream = 0x74696d65ull;               // "time"
 constexpr std::uint64_t kLayoutStream = 0x6c61796f7574ull;         // "layout"
 constexpr std::uint64_t kSizeStream = 0x73697a65ull;               // "size"
+constexpr std::uint64_t kOneHitStream = 0x6f6e65686974ull;         // "onehit"
 
 Xoshiro256 stream(std::uint64_t seed, std::uint64_t tag) { return Xoshiro256(mix64(seed) ^ mix64(tag)); }
 
@@ -37,6 +38,7 @@ SyntheticConfig sanitized(SyntheticConfig c) {
   c.flashShare = clamp01(c.flashShare);
   c.flashObjects = std::max<std::uint64_t>(c.flashObjects, 1);
   c.arrivalsPerRequest = clamp01(c.arrivalsPerRequest);
+  c.oneHitShare = clamp01(c.oneHitShare);
   if (!(c.meanRequestsPerSecond > 0.0) || !std::isfinite(c.meanRequestsPerSecond)) c.meanRequestsPerSecond = 1.0;
   c.rateAmplitude = clamp01(c.rateAmplitude);
   if (!(c.ratePeriodSeconds > 0.0) || !std::isfinite(c.ratePeriodSeconds)) c.ratePeriodSeconds = 3600.0;
@@ -174,6 +176,7 @@ cachelib::Status validateSyntheticConfig(const SyntheticConfig& c) {
   if (!isFraction(c.flashShare)) return bad("flashShare", "must be in [0, 1]");
   if (c.flashObjects == 0) return bad("flashObjects", "must be >= 1");
   if (!isFraction(c.arrivalsPerRequest)) return bad("arrivalsPerRequest", "must be in [0, 1]");
+  if (!isFraction(c.oneHitShare)) return bad("oneHitShare", "must be in [0, 1]");
   if (!(c.meanRequestsPerSecond > 0.0 && std::isfinite(c.meanRequestsPerSecond))) {
     return bad("meanRequestsPerSecond", "must be a finite number > 0");
   }
@@ -204,6 +207,8 @@ std::vector<cachelib::Request> generateSynthetic(const SyntheticConfig& config) 
   const ZipfSampler crowd(c.flashObjects, c.zipfAlpha);
   Xoshiro256 popularity = stream(c.seed, kPopularityStream);
   Xoshiro256 drift = stream(c.seed, kDriftStream);
+  Xoshiro256 oneHit = stream(c.seed, kOneHitStream);  // drawn from only when oneHitShare > 0
+  CatalogueSlot oneHitObject;
   ArrivalClock clock(c);
 
   const double total = static_cast<double>(c.requests);
@@ -249,7 +254,12 @@ std::vector<cachelib::Request> generateSynthetic(const SyntheticConfig& config) 
     }
 
     const CatalogueSlot* object = nullptr;
-    if (flashRequest) {
+    if (c.oneHitShare > 0.0 && oneHit.uniform() < c.oneHitShare) {
+      // Ids above every catalogue, arrival and flash id ever handed out.
+      oneHitObject = {nextNewId, sizes.sizeOf(nextNewId)};
+      ++nextNewId;
+      object = &oneHitObject;
+    } else if (flashRequest) {
       object = &flashObjects[crowd.sample(popularity) - 1];
     } else {
       std::uint64_t slot = head + catalogue.sample(popularity) - 1;

@@ -60,6 +60,11 @@ struct SyntheticConfig {
   double flashShare = 0.5;
   std::uint64_t flashObjects = 100;
   double arrivalsPerRequest = 0.001;      // kNewArrivals
+  // Share of requests for one-hit wonders: a brand-new object, never asked
+  // for again (with any drift model). Web and CDN traces have many (the
+  // reason S3-FIFO, ARC and SIEVE beat LRU on them). 0 (every preset)
+  // leaves the rest of the sequence exactly as without it.
+  double oneHitShare = 0.0;
   double meanRequestsPerSecond = 1000.0;  // timestamps: Poisson arrivals
   double rateAmplitude = 0.5;             // diurnal-like sinusoidal rate variation (0 = flat)
   double ratePeriodSeconds = 3600.0;

@@ -25,6 +25,7 @@ TEST_CASE("sampleWorkload: seeded, inside the ranges, drift kept and rescaled, s
   CHECK(a.config.meanRequestsPerSecond == b.config.meanRequestsPerSecond);
   CHECK(a.windowRequests == b.windowRequests);
   double lo = 1e300, hi = 0.0;
+  double oneHitLo = 1.0, oneHitHi = 0.0;
   std::size_t differentSeeds = 0;
   for (std::uint64_t s = 0; s < 300; ++s) {
     const auto w = sampleWorkload(rotating, r, s);
@@ -41,6 +42,10 @@ TEST_CASE("sampleWorkload: seeded, inside the ranges, drift kept and rescaled, s
     CHECK(c.meanRequestsPerSecond >= r.minRequestsPerSecond * 0.999);
     CHECK(c.meanRequestsPerSecond <= r.maxRequestsPerSecond * 1.001);
     CHECK(c.rateAmplitude <= r.maxRateAmplitude);
+    CHECK(c.oneHitShare >= r.minOneHitShare);
+    CHECK(c.oneHitShare <= r.maxOneHitShare);
+    oneHitLo = std::min(oneHitLo, c.oneHitShare);
+    oneHitHi = std::max(oneHitHi, c.oneHitShare);
     CHECK(w.windowRequests >= 1);
     CHECK(w.windowRequests <= r.maxWindowRequests);
     CHECK(w.windowRequests * kMinWindowsPerEpisode <= c.requests);
@@ -57,6 +62,9 @@ TEST_CASE("sampleWorkload: seeded, inside the ranges, drift kept and rescaled, s
   // at one point (100k objects at 1000 req/s).
   MESSAGE("objects / rate from " << lo << " to " << hi << " s");
   CHECK(hi / lo > 1e4);
+  // Some workloads have almost no one-hit wonders, some a large share.
+  CHECK(oneHitLo < 0.05);
+  CHECK(oneHitHi > 0.45);
   // The generated trace honours the sample.
   auto small = r;
   small.minRequests = small.maxRequests = 20'000;

@@ -40,7 +40,16 @@ ReplayEnvConfig envFor(std::uint64_t floor, std::uint64_t ceiling, std::uint64_t
   env.context.window.requests = window;
   env.context.window.samplingRate = 1.0;
   env.context.window.capacityGrid = geometricGrid(floor, ceiling, gridPoints);
+  env.context.window.firstWindowShare = 1.0;  // equal windows: the tests below count them
   return env;
+}
+
+// The request count of every window a static decision replays.
+std::vector<std::uint64_t> windowSizes(const std::vector<Request>& reqs, const ReplayEnvConfig& env) {
+  WindowedReplay replay(reqs, env);
+  std::vector<std::uint64_t> sizes;
+  while (!replay.done()) sizes.push_back(replay.step(Decision{10, 0}).requests);
+  return sizes;
 }
 
 }  // namespace
@@ -83,17 +92,31 @@ TEST_CASE("windowed replay: window costs add up, resizes are charged, decisions 
   CHECK(replay.meter().cost(env.context.prices).resize == doctest::Approx(9 * 0.25));
 }
 
-TEST_CASE("windows by trace seconds") {
+TEST_CASE("windows by trace seconds; the first window is the configured share of the others") {
   std::vector<Request> reqs;
   for (int i = 0; i < 1000; ++i) add(reqs, std::uint64_t(i), 1, 0.5);  // 500 s of trace
-  ReplayEnvConfig env = envFor(1, 100, 0, 2);
+  ReplayEnvConfig env = envFor(1, 100, 100, 2);
   env.context.window.seconds = 60;
-  WindowedReplay replay(reqs, env);
-  std::vector<std::uint64_t> sizes;
-  while (!replay.done()) sizes.push_back(replay.step(Decision{10, 0}).requests);
+  const auto sizes = windowSizes(reqs, env);
   CHECK(sizes.size() == 9);  // 8 full minutes and a 20 s tail
   CHECK(sizes.front() == 120);
   CHECK(std::accumulate(sizes.begin(), sizes.end(), std::uint64_t{0}) == 1000);
+
+  env.context.window.firstWindowShare = 0.1;
+  const auto bySeconds = windowSizes(reqs, env);
+  CHECK(bySeconds.front() == 12);  // 6 s at 2 requests per second
+  CHECK(bySeconds[1] == 120);
+  env.context.window.seconds = 0;  // by requests (100 per window)
+  const auto byCount = windowSizes(reqs, env);
+  REQUIRE(byCount.size() == 11);  // 10, then ten of 100 (the last one 90)
+  CHECK(byCount[0] == 10);
+  CHECK(byCount[1] == 100);
+  CHECK(byCount.back() == 90);
+  // The controller's first decision therefore rules a tenth of a window.
+  auto c = make("joint-greedy");
+  const ControlledResult r = runControlled(reqs, *c, env);
+  CHECK(r.windows.size() == 11);
+  CHECK(r.decisions == 10);
 }
 
 TEST_CASE("size-only grows the cache when egress is expensive and shrinks it when it is cheap") {

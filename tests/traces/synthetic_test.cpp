@@ -155,6 +155,34 @@ TEST_CASE("flash: a share of requests in the window goes to brand-new objects") 
   CHECK(crowd.size() > config.flashObjects / 2);
 }
 
+TEST_CASE("one-hit wonders: the configured share of requests asks for a new object exactly once") {
+  auto config = small("rotating");
+  config.oneHitShare = 0.3;
+  const auto r = generateSynthetic(config);
+  std::unordered_map<std::uint64_t, std::uint64_t> counts;
+  for (const auto& q : r) ++counts[q.key];
+  std::size_t newKeys = 0;
+  for (const auto& q : r) {
+    if (q.key > config.objects) {
+      ++newKeys;
+      CHECK(counts[q.key] == 1);
+      CHECK(q.nextAccessIndex == cachelib::kNoNextAccess);
+    }
+  }
+  CHECK(static_cast<double>(newKeys) / static_cast<double>(r.size()) == doctest::Approx(0.3).epsilon(0.02));
+  // The rest of the trace still follows the catalogue: its hot set is the
+  // one the same seed gives without one-hit wonders (both draw popularity
+  // from the same stream; one-hit requests just skip a draw).
+  auto plain = config;
+  plain.oneHitShare = 0.0;
+  const auto p = generateSynthetic(plain);
+  CHECK(overlap(hotSet(r, 0, r.size() / 10, 100), hotSet(p, 0, p.size() / 10, 100)) > 80);
+  config.oneHitShare = 1.5;
+  const auto bad = validateSyntheticConfig(config);
+  REQUIRE_FALSE(bad.isOk());
+  CHECK(bad.message().find("oneHitShare") != std::string::npos);
+}
+
 TEST_CASE("arrivals: new objects appear steadily and become popular") {
   const auto config = small("arrivals");
   const auto r = generateSynthetic(config);
