@@ -39,6 +39,7 @@ struct CompareOptions {
   std::string floor = "1%";
   std::string ceiling = "100%";
   std::size_t gridPoints = 12;
+  std::size_t shadowObjects = cachelib::WindowConfig{}.shadowObjects;
   std::string sampling = "auto";
   double requestRate = 0.0;
   unsigned threads = 0;
@@ -126,6 +127,7 @@ void runCompare(const CompareOptions& o) {
   ctx.window.seconds = o.windowSeconds;
   ctx.window.firstWindowShare = o.firstWindow;
   ctx.window.capacityGrid = cachelib::geometricGrid(ctx.floorBytes, ctx.ceilingBytes, o.gridPoints);
+  ctx.window.shadowObjects = o.shadowObjects;
   if (o.sampling == "auto") {
     ctx.window.samplingRate = std::clamp(1e5 / double(trace->requests.size()), 0.001, 0.1);
   } else {
@@ -240,6 +242,10 @@ void addCompareCommand(CLI::App& app) {
   cmd->add_option("--price-resize", o->priceResize, "$ per capacity change")->capture_default_str();
   cmd->add_option("--floor", o->floor, "Smallest capacity (bytes or fraction of the working set)")->capture_default_str();
   cmd->add_option("--ceiling", o->ceiling, "Largest capacity (bytes or fraction of the working set)")
+      ->capture_default_str();
+  cmd->add_option("--shadow-objects", o->shadowObjects,
+                  "What-if shadows of a capacity halve their sampling rate while they hold more than twice this "
+                  "many sampled objects (at most 3 times); 0 = every shadow at the sampling rate")
       ->capture_default_str();
   cmd->add_option("--grid-points", o->gridPoints, "What-if capacities (geometric from floor to ceiling)")
       ->capture_default_str();

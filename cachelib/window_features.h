@@ -62,8 +62,13 @@ struct WindowConfig {
   // Per-capacity rates (WindowFeatureTracker::lowerShadowRates): at a window
   // close, the shadows of a capacity that hold more than 2 x shadowObjects
   // sampled objects halve their rate until they hold about shadowObjects to
-  // twice that; rates never go back up.
-  std::size_t shadowObjects = 32;     // objects a shadow should hold; 0 = every shadow at samplingRate
+  // twice that; rates never go back up. Off by default: on the 1M-request
+  // synthetic scenarios it made joint-greedy 2x costlier (1.74 -> 3.50 $,
+  // 8 -> 43 policy switches) and strategy-only greedy 6% costlier, their
+  // greedy choice over 96 estimates drawn to the noisier non-LRU estimates
+  // at the lowered rates (bench/RESULTS.md). The features are cheaper with
+  // it (edgecache-bench overhead --shadow-objects 32).
+  std::size_t shadowObjects = 0;      // objects a shadow should hold (e.g. 32); 0 = every shadow at samplingRate
   std::uint32_t maxRateHalvings = 3;  // a capacity's rate stays >= samplingRate / 2^maxRateHalvings
   std::vector<std::uint64_t> capacityGrid;  // what-if capacities (full-scale bytes), ascending
   std::vector<PolicyId> shadowPolicies;     // what-if policies; empty = every online policy

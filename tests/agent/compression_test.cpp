@@ -298,15 +298,23 @@ TEST_CASE("a distilled student agrees with its teacher on held-out observations"
   const ModelFile teacherFile = defaultModel();
   auto teacher = ActorCritic::fromModelFile(teacherFile, "default");
   REQUIRE(teacher.isOk());
+  // Distilled on randomised workloads, as the shipped edge model is (the
+  // fixed presets alone hold too few distinct states: with the current
+  // default model a student distilled on them agreed on 14% of held-out
+  // windows).
   CompressionConfig c;
-  c.distillPresets = {"rotating", "flash", "stationary"};
-  c.distillRequests = 300'000;
-  c.distillSeeds = 1;
+  c.distillRandomized = 4;  // x the five presets: the shipped edge model's data
   c.log = [](const std::string&) {};
   auto train = collectDistillationObservations(teacherFile, c);
   REQUIRE_MESSAGE(train.isOk(), train.message());
-  c.distillSeed = 2;  // held out: other generator seeds
-  auto held = collectDistillationObservations(teacherFile, c);
+  // Held out: three presets at another generator seed (never distilled on).
+  CompressionConfig h;
+  h.distillPresets = {"rotating", "flash", "stationary"};
+  h.distillRequests = 300'000;
+  h.distillSeeds = 1;
+  h.distillSeed = 2;
+  h.log = c.log;
+  auto held = collectDistillationObservations(teacherFile, h);
   REQUIRE(held.isOk());
   ModelArchitecture arch = teacherFile.architecture;
   arch.trunkHidden = 32;

@@ -168,7 +168,7 @@ TEST_CASE("per-capacity rates keep the estimates close on a shared trace" * doct
   wc.capacityGrid = geometricGrid(ws / 100, ws, 12);
   wc.shadowObjects = 0;
   auto single = measureShadowAccuracy(trace->requests, wc, 2);
-  wc.shadowObjects = WindowConfig{}.shadowObjects;
+  wc.shadowObjects = 32;  // opt-in (WindowConfig: off by default)
   auto perCapacity = measureShadowAccuracy(trace->requests, wc, 2);
   REQUIRE(single.isOk());
   REQUIRE(perCapacity.isOk());
