@@ -14,8 +14,9 @@
 // Cost per request (bench/RESULTS.md, `edgecache-bench overhead` and
 // `shadow-error`):
 //  * always: one 64-bit hash (splitmix finaliser), a HyperLogLog register
-//    update and a few counter updates: ~45 instructions, ~3.5 ns alone and
-//    5-8 ns inside a replay (10-18% of a fast LRU replay);
+//    update and the size moments: ~37 instructions per request through
+//    observeBatch() (the replay's path; ~44 through observe(), which also
+//    counts hits), about 14% of the instructions of an LRU replay;
 //  * for the sampled fraction R of requests: a per-window count, a
 //    reuse-distance lookup, one LRU-stack update (O(log n)) and one policy
 //    access in each shadow whose rate includes the key. On the 1M-object
