@@ -6,16 +6,17 @@
 // index, so steady-state operation does not allocate.
 //
 // "front" is the most recently added end, "back" the oldest end.
-// Complexity: every operation O(1) expected (one hash lookup). Memory per
-// ghost: kBytesPerGhost (node + hash-map entry), excluded from the policies'
-// metadataBytesPerObject (which counts resident objects only).
+// Complexity: every operation O(1) expected (one probe sequence of an
+// open-addressing index; see removeBucket() for why not a general hash map).
+// Memory per ghost: kBytesPerGhost (node + index buckets), excluded from the
+// policies' metadataBytesPerObject (which counts resident objects only).
 // Not thread safe; the owning policy is called under the cache's lock.
 
+#include <algorithm>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
-
-#include <absl/container/flat_hash_map.h>
 
 namespace edgecache::cachelib {
 
@@ -31,14 +32,26 @@ class GhostLists {
 
   // The list holding `key`, or kNotFound.
   int find(std::uint64_t key) const noexcept {
-    auto it = index_.find(key);
-    return it == index_.end() ? kNotFound : static_cast<int>(nodes_[it->second].list);
+    const std::size_t b = bucketOf(key);
+    return b == kNoBucket ? kNotFound : static_cast<int>(nodes_[table_[b].node].list);
   }
 
   // Adds `key` at the front of `list`; a key already present elsewhere is
   // moved (keys stay unique).
   void pushFront(std::size_t list, std::uint64_t key, std::uint64_t bytes) {
-    erase(key);
+    if (2 * (indexed_ + 1) > table_.size()) grow();
+    // One probe sequence finds the key or the empty bucket it goes to.
+    const std::uint32_t tag = tagOf(key);
+    std::size_t b = homeOf(tag);
+    while (table_[b].node != kNil) {
+      if (table_[b].tag == tag && nodes_[table_[b].node].key == key) break;
+      b = (b + 1) & mask_;
+    }
+    if (table_[b].node != kNil) {
+      unlink(table_[b].node);
+    } else {
+      ++indexed_;
+    }
     std::uint32_t n;
     if (!free_.empty()) {
       n = free_.back();
@@ -53,15 +66,15 @@ class GhostLists {
     e.front = n;
     ++e.count;
     e.bytes += bytes;
-    index_.emplace(key, n);
+    table_[b] = Bucket{n, tag};
   }
 
   // Removes `key`; returns the list it was in, or kNotFound.
   int erase(std::uint64_t key) noexcept {
-    auto it = index_.find(key);
-    if (it == index_.end()) return kNotFound;
-    const std::uint32_t n = it->second;
-    index_.erase(it);
+    const std::size_t b = bucketOf(key);
+    if (b == kNoBucket) return kNotFound;
+    const std::uint32_t n = table_[b].node;
+    removeBucket(b);
     const int list = static_cast<int>(nodes_[n].list);
     unlink(n);
     return list;
@@ -70,19 +83,20 @@ class GhostLists {
   // Drops the oldest ghost of a non-empty list.
   void popBack(std::size_t list) noexcept {
     const std::uint32_t n = ends_[list].back;
-    index_.erase(nodes_[n].key);
+    removeBucket(bucketOf(nodes_[n].key));
     unlink(n);
   }
 
   void clear() noexcept {
     nodes_.clear();
     free_.clear();
-    index_.clear();
+    for (Bucket& b : table_) b.node = kNil;
+    indexed_ = 0;
     for (Ends& e : ends_) e = Ends{};
   }
 
-  // Pooled node plus the hash-map slot (key, node index) and its control byte.
-  static constexpr std::size_t kBytesPerGhost = 32 + 16 + 1;
+  // Pooled node plus at least two 8-byte buckets of the index (load <= 1/2).
+  static constexpr std::size_t kBytesPerGhost = 32 + 16;
 
  private:
   static constexpr std::uint32_t kNil = 0xffffffffu;
@@ -94,6 +108,13 @@ class GhostLists {
     std::uint32_t list;
   };
   static_assert(sizeof(Node) <= 32, "kBytesPerGhost assumes a 32-byte node");
+  // Index bucket: a node and the top 32 bits of its key's hash (the home
+  // bucket is the tag's top bits, so moving a bucket never reads the node).
+  struct Bucket {
+    std::uint32_t node = kNil;  // kNil = empty
+    std::uint32_t tag = 0;
+  };
+  static constexpr std::size_t kNoBucket = ~std::size_t{0};
   struct Ends {
     std::uint32_t front = kNil;
     std::uint32_t back = kNil;
@@ -111,9 +132,65 @@ class GhostLists {
     free_.push_back(n);
   }
 
+  // A 64-bit finaliser (MurmurHash3's fmix64). Not key_sampling.h's mixKey:
+  // the keys of a shadow cache's ghosts are exactly those whose mixKey is
+  // small, so it would crowd them into a few home buckets.
+  static std::uint32_t tagOf(std::uint64_t key) noexcept {
+    key ^= key >> 33;
+    key *= 0xff51afd7ed558ccdull;
+    key ^= key >> 33;
+    key *= 0xc4ceb9fe1a85ec53ull;
+    key ^= key >> 33;
+    return static_cast<std::uint32_t>(key >> 32);
+  }
+  std::size_t homeOf(std::uint32_t tag) const noexcept { return tag >> shift_; }
+
+  std::size_t bucketOf(std::uint64_t key) const noexcept {
+    if (indexed_ == 0) return kNoBucket;
+    const std::uint32_t tag = tagOf(key);
+    for (std::size_t b = homeOf(tag);; b = (b + 1) & mask_) {
+      const Bucket& k = table_[b];
+      if (k.node == kNil) return kNoBucket;
+      if (k.tag == tag && nodes_[k.node].key == key) return b;
+    }
+  }
+
+  // Linear probing with backward-shift deletion: no tombstones, so a table
+  // under constant insert/erase churn (every eviction pushes a ghost and
+  // drops the oldest) never needs rehashing in place.
+  void removeBucket(std::size_t hole) noexcept {
+    --indexed_;
+    for (std::size_t b = (hole + 1) & mask_; table_[b].node != kNil; b = (b + 1) & mask_) {
+      // The entry at b may fill the hole iff the hole is not before its home
+      // (cyclically, between home and b).
+      if (((b - homeOf(table_[b].tag)) & mask_) >= ((b - hole) & mask_)) {
+        table_[hole] = table_[b];
+        hole = b;
+      }
+    }
+    table_[hole].node = kNil;
+  }
+
+  void grow() {
+    std::vector<Bucket> old = std::move(table_);
+    const std::size_t size = std::max<std::size_t>(16, 2 * old.size());
+    table_.assign(size, Bucket{});
+    mask_ = size - 1;
+    shift_ = 32 - static_cast<unsigned>(std::countr_zero(size));
+    for (const Bucket& k : old) {
+      if (k.node == kNil) continue;
+      std::size_t b = homeOf(k.tag);
+      while (table_[b].node != kNil) b = (b + 1) & mask_;
+      table_[b] = k;
+    }
+  }
+
   std::vector<Node> nodes_;
   std::vector<std::uint32_t> free_;
-  absl::flat_hash_map<std::uint64_t, std::uint32_t> index_;
+  std::vector<Bucket> table_;  // power-of-two size, at most half full
+  std::size_t mask_ = 0;
+  unsigned shift_ = 32;
+  std::size_t indexed_ = 0;    // keys in the index (= nodes in lists)
   std::vector<Ends> ends_;
 };
 

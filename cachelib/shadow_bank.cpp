@@ -111,16 +111,36 @@ void ShadowBank::evictOne(Shadow& s) noexcept {
   release(s, s.policy->popVictim());
 }
 
-void ShadowBank::access(Shadow& s, const Request& r, std::uint32_t id) noexcept {
-  ++s.stats.requests;
-  s.stats.bytesRequested += r.sizeBytes;
-  if (const SlotId slot = s.slotOf[id]; slot != kNoSlot) {
-    ++s.stats.hits;
-    s.stats.bytesHit += r.sizeBytes;
-    s.policy->onHit(slot, r);
-    return;
+void ShadowBank::feed(Shadow& s, std::span<const Request> batch, std::span<const std::uint32_t> positions) noexcept {
+  // Raw pointers and counters in locals rather than members: the policy
+  // hooks are virtual calls, after each of which the compiler would reload
+  // every member it uses. slotOf cannot move here: ids (and growIds) were
+  // all assigned before the shadows are fed.
+  const std::uint32_t* const ids = batchIds_.data();
+  const SlotId* const slotOf = s.slotOf.data();
+  Policy* const policy = s.policy.get();
+  std::uint64_t bytes = 0, hits = 0, bytesHit = 0;
+  // The slotOf lookups are the one access per request whose address is known
+  // ahead (the policies' own state is not): prefetch them a few requests on.
+  constexpr std::size_t kAhead = 8;
+  const std::size_t n = positions.size();
+  for (std::size_t k = 0; k < n; ++k) {
+    if (k + kAhead < n) __builtin_prefetch(&slotOf[ids[positions[k + kAhead]]]);
+    const Request& r = batch[positions[k]];
+    const std::uint32_t id = ids[positions[k]];
+    bytes += r.sizeBytes;
+    if (const SlotId slot = slotOf[id]; slot != kNoSlot) {
+      ++hits;
+      bytesHit += r.sizeBytes;
+      policy->onHit(slot, r);
+    } else {
+      admit(s, r, id);
+    }
   }
-  admit(s, r, id);
+  s.stats.requests += n;
+  s.stats.bytesRequested += bytes;
+  s.stats.hits += hits;
+  s.stats.bytesHit += bytesHit;
 }
 
 void ShadowBank::admit(Shadow& s, const Request& r, std::uint32_t id) noexcept {
@@ -156,17 +176,8 @@ void ShadowBank::access(std::span<const Request> batch) noexcept {
     const std::uint32_t h = top > 0 ? sampleHash(batch[i].key, salt_) : 0;
     for (std::uint32_t level = 0; level <= top && h < thresholdOf(level); ++level) byLevel_[level].push_back(i);
   }
-  // The slotOf lookups are the one access per request whose address is known
-  // ahead (the policies' own state is not): prefetch them a few requests on.
-  constexpr std::size_t kAhead = 8;
-  for (auto& s : shadows_) {
-    if (!s->policy || !s->active) continue;
-    const std::vector<std::uint32_t>& positions = byLevel_[s->level];
-    for (std::size_t k = 0; k < positions.size(); ++k) {
-      if (k + kAhead < positions.size()) __builtin_prefetch(&s->slotOf[batchIds_[positions[k + kAhead]]]);
-      access(*s, batch[positions[k]], batchIds_[positions[k]]);
-    }
-  }
+  for (auto& s : shadows_)
+    if (s->policy && s->active) feed(*s, batch, byLevel_[s->level]);
   // Keys no shadow admitted (too large, or above every shadow's threshold)
   // never reached a holder.
   for (std::uint32_t id : batchIds_)

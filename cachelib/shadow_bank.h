@@ -102,7 +102,8 @@ class ShadowBank {
  private:
   struct Shadow;
   std::uint32_t idOf(std::uint64_t key) noexcept;
-  void access(Shadow& s, const Request& r, std::uint32_t id) noexcept;
+  // Feeds shadow s the requests batch[positions[k]] (ids in batchIds_), in order.
+  void feed(Shadow& s, std::span<const Request> batch, std::span<const std::uint32_t> positions) noexcept;
   void admit(Shadow& s, const Request& r, std::uint32_t id) noexcept;
   void evictOne(Shadow& s) noexcept;
   void release(Shadow& s, SlotId slot) noexcept;  // frees a slot the policy no longer holds

@@ -87,18 +87,48 @@ double WindowFeatureTracker::shadowSamplingRate(std::size_t k) const noexcept {
   return shadows_->samplingRate(bankIndex(static_cast<std::size_t>(bankRow_[p]), c));
 }
 
+void WindowFeatureTracker::observeBatch(std::span<const Request> requests, std::uint64_t firstIndex) noexcept {
+  // observe() without the hits, the counters in locals: the compiler keeps
+  // them in registers across the loop (members would be reloaded and stored
+  // around every call, and observeSampled() may touch any member).
+  std::uint64_t bytes = 0;
+  unsigned __int128 squares = 0;
+  const std::uint64_t salt = config_.sampleSalt, threshold = sampleThreshold_;
+  std::uint8_t* const hll = hll_.data();
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    const Request& r = requests[i];
+    bytes += r.sizeBytes;
+    squares += static_cast<unsigned __int128>(r.sizeBytes) * r.sizeBytes;
+    const std::uint64_t h = mixKey(r.key ^ salt);
+    const std::size_t reg = h >> 54;
+    const auto rank = static_cast<std::uint8_t>(std::countl_zero((h << 10) | (1ull << 9)) + 1);
+    if (rank > hll[reg]) hll[reg] = rank;
+    if ((h >> 40) < threshold) observeSampled(r, firstIndex + i);
+  }
+  requests_ += requests.size();
+  bytes_ += bytes;
+  sizeSquares_ += squares;
+}
+
 void WindowFeatureTracker::observeSampled(const Request& r, std::uint64_t index) noexcept {
   ++sampled_;
   pending_.push_back(r);
   if (pending_.size() == kShadowBatch) flushShadows();
-  ++windowCounts_[r.key];
-  auto [it, inserted] = lastSeen_.try_emplace(r.key, index);
+  auto [it, inserted] = sampledKeys_.try_emplace(r.key);
+  SampledKey& k = it->second;
   if (inserted) {
     ++reuse_[kReuseBuckets - 1];
   } else {
-    const std::uint64_t d = std::max<std::uint64_t>(1, index - it->second);
+    const std::uint64_t d = std::max<std::uint64_t>(1, index - k.lastIndex);
     ++reuse_[std::min<std::size_t>(kReuseBuckets - 2, static_cast<std::size_t>(std::bit_width(d) - 1))];
-    it->second = index;
+  }
+  k.lastIndex = index;
+  if (k.window == windowTag_) {
+    ++windowCounts_[k.slot];
+  } else {
+    k.window = windowTag_;
+    k.slot = static_cast<std::uint32_t>(windowCounts_.size());
+    windowCounts_.push_back(1);
   }
 }
 
@@ -208,17 +238,12 @@ WindowFeatures WindowFeatureTracker::close(double startSeconds, double endSecond
   f.uniqueObjects = requests_ ? estimate : 0.0;
 
   // One-hit wonders and skew from the sampled keys of this window.
-  std::vector<std::uint32_t> counts;
-  counts.reserve(windowCounts_.size());
-  std::size_t once = 0;
-  for (const auto& [k, c] : windowCounts_) {
-    counts.push_back(c);
-    once += c == 1;
-  }
+  std::vector<std::uint32_t>& counts = windowCounts_;  // cleared below
+  const auto once = static_cast<std::size_t>(std::count(counts.begin(), counts.end(), 1u));
   f.oneHitWonderFraction = counts.empty() ? 0.0 : double(once) / double(counts.size());
   if (counts.size() >= 3) {
-    std::sort(counts.begin(), counts.end(), std::greater<>());
     const std::size_t n = std::min<std::size_t>(counts.size(), 200);
+    std::partial_sort(counts.begin(), counts.begin() + static_cast<std::ptrdiff_t>(n), counts.end(), std::greater<>());
     double sx = 0, sy = 0, sxx = 0, sxy = 0;
     for (std::size_t i = 0; i < n; ++i) {
       const double lx = std::log(double(i + 1)), ly = std::log(double(counts[i]));
@@ -288,6 +313,10 @@ WindowFeatures WindowFeatureTracker::close(double startSeconds, double endSecond
   sizeSquares_ = 0;
   hll_.fill(0);
   windowCounts_.clear();
+  if (++windowTag_ == 0) {  // after 2^32 - 1 windows: no key may keep a reused tag
+    for (auto& [key, k] : sampledKeys_) k.window = 0;
+    windowTag_ = 1;
+  }
   reuse_.fill(0);
   return f;
 }

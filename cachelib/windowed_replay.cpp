@@ -63,7 +63,19 @@ WindowRecord WindowedReplay::step(const Decision& d) {
   const CacheStats before = cache_->stats();
   const auto t0 = std::chrono::steady_clock::now();
   if (tracker_) {
-    for (std::size_t i = begin; i < end; ++i) tracker_->observe(requests_[i], cache_->access(requests_[i]), i);
+    // The cache answers a chunk, then the tracker reads the same requests
+    // while they are in L1; its per-request counters stay in registers
+    // (observeBatch). The hits come from the cache's own counters. 32: with
+    // 256 the cache's own accesses pushed the chunk out of a 32 KiB L1
+    // (cachegrind: +0.8M L1 misses on 2M requests); 16 costs more calls.
+    constexpr std::size_t kChunk = 32;
+    for (std::size_t i = begin; i < end; i += kChunk) {
+      const std::size_t stop = std::min(end, i + kChunk);
+      for (std::size_t j = i; j < stop; ++j) (void)cache_->access(requests_[j]);
+      tracker_->observeBatch(requests_.subspan(i, stop - i), i);
+    }
+    const CacheStats& s = cache_->stats();
+    tracker_->countHits(s.hits - before.hits, s.bytesHit - before.bytesHit);
   } else {
     for (std::size_t i = begin; i < end; ++i) (void)cache_->access(requests_[i]);
   }
