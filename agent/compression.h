@@ -129,10 +129,16 @@ cachelib::Result<std::vector<ProfileRow>> parseProfileCsv(const std::string& tex
 // at every rate, agreement at every rate.
 cachelib::Status plotProfile(const std::string& pngPath, const std::vector<ProfileRow>& rows);
 
+// selectVersion: model sizes within this fraction of the smallest qualifying
+// one are treated as the same size.
+inline constexpr double kSameSize = 0.05;
+
 // The compress choice, a pure function of the table: among rows at
 // `samplingRate` (or every rate when < 0) with decisionP50Us <= latency budget
-// and worstTraceRegret <= maxCostRegret, the one with the fewest model bytes,
-// then the lowest p50. Error (with the closest misses) when none qualifies.
+// and worstTraceRegret <= maxCostRegret, the one with the fewest model bytes
+// (sizes within kSameSize of the smallest count as equal), then the lowest
+// worst-trace regret, then the lowest p50. Error (with the closest misses)
+// when none qualifies.
 struct Selection {
   std::size_t row = 0;  // index into rows
   std::string reason;   // one paragraph: why this one, what was rejected

@@ -348,7 +348,7 @@ TEST_CASE("a distilled student agrees with its teacher on held-out observations"
   CHECK(double(agreeQ) / double(held->size()) >= 0.8);
 }
 
-TEST_CASE("compress picks the smallest version within the latency budget and the cost regret") {
+TEST_CASE("compress picks the smallest version within the latency budget and the cost regret, then the closest") {
   const std::vector<ProfileRow> rows = {
       row("full-fp32-torch", 0.1, 60.0, 0.0, 74000),        row("full-fp32-plain", 0.1, 8.0, 0.0, 74000),
       row("student-32x16-int8-plain", 0.1, 3.0, 0.004, 9000), row("student-16x8-int8-plain", 0.1, 2.0, 0.03, 5000),
@@ -357,9 +357,19 @@ TEST_CASE("compress picks the smallest version within the latency budget and the
   };
   auto s = selectVersion(rows, 10.0, 0.01, 0.1);
   REQUIRE(s.isOk());
-  // 16x8 is smaller but over the regret; two 9000-byte rows tie: the faster wins.
+  // 16x8 is smaller but over the regret; of the two 9000-byte rows the lower regret wins.
   CHECK(rows[s->row].version == "pruned-32x16-int8-plain");
   CHECK(s->reason.find("pruned-32x16-int8-plain") != std::string::npos);
+  // Sizes within 5% count as equal: 3 bytes less at 60x the regret loses,
+  // 10% less at a higher (qualifying) regret wins.
+  {
+    const std::vector<ProfileRow> near = {row("student-32x16-int8-plain", 0.1, 7.0, 0.0018, 14984),
+                                          row("pruned-32x16-int8-plain", 0.1, 7.0, 0.00003, 14987)};
+    CHECK(near[selectVersion(near, 10.0, 0.01, 0.1)->row].version == "pruned-32x16-int8-plain");
+    auto smaller = near;
+    smaller.push_back(row("student-16x8-int8-plain", 0.1, 5.0, 0.008, 13400));
+    CHECK(smaller[selectVersion(smaller, 10.0, 0.01, 0.1)->row].version == "student-16x8-int8-plain");
+  }
   // Another data version has its own rows.
   auto other = selectVersion(rows, 10.0, 0.01, 0.01);
   REQUIRE(other.isOk());
