@@ -9,6 +9,16 @@
 
 namespace edgecache::cachelib {
 
+double windowShare(const WindowConfig& window, bool firstWindow) noexcept {
+  const double share = window.firstWindowShare;
+  return firstWindow && share > 0 && share < 1 ? share : 1.0;
+}
+
+std::uint64_t windowRequests(std::uint64_t requests, double share) noexcept {
+  const double length = std::llround(double(std::max<std::uint64_t>(1, requests)) * share);
+  return std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::max(0.0, length)));
+}
+
 std::vector<std::uint64_t> geometricGrid(std::uint64_t floorBytes, std::uint64_t ceilingBytes, std::size_t points) {
   std::vector<std::uint64_t> grid;
   if (points == 0) return grid;

@@ -79,6 +79,13 @@ struct WindowConfig {
 // A geometric grid of `points` capacities from floor to ceiling (inclusive).
 std::vector<std::uint64_t> geometricGrid(std::uint64_t floorBytes, std::uint64_t ceilingBytes, std::size_t points);
 
+// How long a window lasts, as a share of a full one: firstWindowShare for
+// the first window (when in (0, 1)), 1 for the others. The simulator and the
+// proxy's control loop both cut windows by it.
+double windowShare(const WindowConfig& window, bool firstWindow) noexcept;
+// Requests in a window of `requests` at `share` (rounded, at least 1).
+std::uint64_t windowRequests(std::uint64_t requests, double share) noexcept;
+
 struct WindowFeatures {
   std::int64_t index = -1;          // window number; -1 = no window observed yet
   double startSeconds = 0.0;

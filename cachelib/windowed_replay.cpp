@@ -28,16 +28,14 @@ std::size_t WindowedReplay::windowEnd(std::size_t begin) const noexcept {
   const std::size_t n = requests_.size();
   if (begin >= n) return n;
   const WindowConfig& w = config_.context.window;
-  // The first window (begin 0) is the configured share of a window.
-  const double share = begin == 0 && w.firstWindowShare > 0 && w.firstWindowShare < 1 ? w.firstWindowShare : 1.0;
+  const double share = windowShare(w, begin == 0);
   if (w.seconds > 0) {
     const double limit = timeOf(begin) + w.seconds * share;
     std::size_t end = begin + 1;
     while (end < n && timeOf(end) < limit) ++end;
     return end;
   }
-  const auto length = static_cast<std::uint64_t>(std::llround(double(std::max<std::uint64_t>(1, w.requests)) * share));
-  return std::min(n, begin + std::max<std::uint64_t>(1, length));
+  return std::min(n, begin + windowRequests(w.requests, share));
 }
 
 std::span<const Request> WindowedReplay::nextWindow() const noexcept {

@@ -237,12 +237,8 @@ void ControlLoop::run() {
     // The first window is a share of the others, as in the simulator
     // (cachelib::WindowConfig::firstWindowShare): the start-up decision is
     // a guess, the next one is made on data.
-    const double share = firstWindowClosed_ || !(config_.firstWindowShare > 0 && config_.firstWindowShare < 1)
-                             ? 1.0
-                             : config_.firstWindowShare;
-    const auto countLimit = std::max<std::uint64_t>(
-        1, static_cast<std::uint64_t>(std::llround(double(config_.windowRequests) * share)));
-    const bool byCount = windowRequests_ >= countLimit;
+    const double share = cachelib::windowShare(context_.window, !firstWindowClosed_);
+    const bool byCount = windowRequests_ >= cachelib::windowRequests(config_.windowRequests, share);
     const bool byTime = config_.windowSeconds > 0 && windowAge >= config_.windowSeconds * share;
     if (!(byCount || byTime || forceClose_.exchange(false))) continue;
 
