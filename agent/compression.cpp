@@ -403,7 +403,8 @@ Result<std::vector<ProfileRow>> profileVersions(const std::vector<ModelVersion>&
       const auto& trace = traces[ti];
       EnvSettings settings;
       // The bench's rule: traces shorter than a window get a tenth of it.
-      settings.windowRequests = windowForTrace(trace.requests->size(), c.windowRequests);
+      settings.windowRequests =
+          trace.windowRequests > 0 ? trace.windowRequests : windowForTrace(trace.requests->size(), c.windowRequests);
       settings.requestRate = trace.requestRate;
       auto env = makeEnvConfig(*trace.requests, settings);
       env.context.window.samplingRate = rate;
@@ -423,6 +424,8 @@ Result<std::vector<ProfileRow>> profileVersions(const std::vector<ModelVersion>&
       VersionController reference(evals[0], versions[0].name, true);
       const auto full = cachelib::runControlled(*trace.requests, reference, env);
       const double fullCost = full.cost.total();
+      double traceWorst = 0.0;  // the largest regret on this trace, and whose
+      std::size_t traceWorstVersion = 0;
       for (std::size_t v = 0; v < versions.size(); ++v) {
         Acc& a = acc[v];
         cachelib::ControlledResult result;
@@ -434,7 +437,9 @@ Result<std::vector<ProfileRow>> profileVersions(const std::vector<ModelVersion>&
         }
         a.cost += result.cost.total();
         a.fullCost += fullCost;
-        a.worst = std::max(a.worst, (result.cost.total() - fullCost) / fullCost);
+        const double regret = (result.cost.total() - fullCost) / fullCost;
+        a.worst = std::max(a.worst, regret);
+        if (regret > traceWorst) traceWorst = regret, traceWorstVersion = v;
         a.hits += result.stats.hits;
         a.requests += result.stats.requests;
         a.bytesHit += result.stats.bytesHit;
@@ -481,8 +486,10 @@ Result<std::vector<ProfileRow>> profileVersions(const std::vector<ModelVersion>&
           encodeTimes.push_back(seconds(t0, std::chrono::steady_clock::now()) * 1e6);
         }
       }
-      say(c.log, fmt::format("profile: sampling {} trace {} ({} windows): full model ${:.4f}, {} versions replayed",
-                             rate, trace.name, reference.observations.size(), fullCost, versions.size()));
+      say(c.log, fmt::format("profile: sampling {} trace {} ({} windows): full model ${:.4f}, {} versions replayed; "
+                             "largest regret {:+.2f}% ({})",
+                             rate, trace.name, reference.observations.size(), fullCost, versions.size(),
+                             100.0 * traceWorst, versions[traceWorstVersion].name));
     }
     const double encodeP50 = percentile(encodeTimes, 0.5);
     for (std::size_t v = 0; v < versions.size(); ++v) {

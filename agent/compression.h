@@ -56,6 +56,7 @@ struct ProfileTrace {
   std::string name;
   std::shared_ptr<const std::vector<cachelib::Request>> requests;
   double requestRate = 0.0;  // > 0 for traces without timestamps
+  std::uint64_t windowRequests = 0;  // decision window; 0 = the profile's (ProfileConfig::windowRequests)
 };
 
 struct CompressionConfig {

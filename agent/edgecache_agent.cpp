@@ -17,6 +17,7 @@
 #include <vector>
 
 #include <CLI/CLI.hpp>
+#include <fmt/core.h>
 
 #include "agent/actor_critic.h"
 #include "agent/decision_latency.h"
@@ -24,6 +25,7 @@
 #include "agent/drl_controller.h"
 #include "agent/model_file.h"
 #include "agent/ppo_trainer.h"
+#include "agent/training_workloads.h"
 #include "cachelib/policy_registry.h"
 #include "traces/synthetic.h"
 #include "traces/trace_reader.h"
@@ -47,6 +49,7 @@ struct CompressOptions {
   std::string sampling = "0.1,0.01,0.001";
   std::uint64_t requests = 0;        // evaluation requests per synthetic trace (0 = preset's)
   std::uint64_t evalSeed = 42;
+  std::size_t evalRandomized = 0;    // randomised evaluation workloads per preset
   std::size_t repetitions = 20;
   std::string versionsDir;           // write every version's model file here
   std::string students = "32x16,16x8";
@@ -63,6 +66,11 @@ void addCompressOptions(CLI::App* cmd, CompressOptions& o) {
   cmd->add_option("--requests", o.requests, "Requests per synthetic evaluation trace (0 = preset's 1M)")
       ->capture_default_str();
   cmd->add_option("--eval-seed", o.evalSeed, "Generator seed of the evaluation traces")->capture_default_str();
+  cmd->add_option("--eval-randomized", o.evalRandomized,
+                  "Also evaluate on N randomised workloads per preset (the --randomize-workloads distribution, "
+                  "seeded from --eval-seed; never the distillation workloads): the regret check then covers "
+                  "one-hit wonders, object sizes, rates and windows the fixed presets do not")
+      ->capture_default_str();
   cmd->add_option("--repetitions", o.repetitions, "Latency: passes over the recorded windows")->capture_default_str();
   cmd->add_option("--distill-seed", o.compression.distillSeed,
                   "Distillation data: preset seeds SEED*1000+1..N (training seeds; 42 is refused)")
@@ -152,6 +160,18 @@ cachelib::Result<ProfileRun> runProfile(const CompressOptions& o) {
     if (o.requests) sc.requests = o.requests;
     traces.push_back({p, std::make_shared<const std::vector<cachelib::Request>>(traces::generateSynthetic(sc)), 0.0});
   }
+  for (std::size_t j = 0; j < o.evalRandomized; ++j)
+    for (std::size_t p = 0; p < presets.size(); ++p) {
+      auto cfg = traces::syntheticPreset(presets[p]);
+      if (!cfg) return cfg.status();
+      // Seeds from their own stream: the distillation workloads are drawn
+      // from distillSeed * 1000 + k (xor another constant), never these.
+      const std::uint64_t seed = (o.evalSeed * 1'000'003 + j * presets.size() + p) ^ 0xe7a1'5eedull;
+      const auto w = agent::sampleWorkload(cfg.value(), agent::WorkloadRandomization{}, seed);
+      traces.push_back({fmt::format("{}~{}", presets[p], w.config.seed),
+                        std::make_shared<const std::vector<cachelib::Request>>(traces::generateSynthetic(w.config)),
+                        0.0, w.windowRequests});
+    }
   auto load = [](const std::string& path) -> cachelib::Result<agent::ProfileTrace> {
     auto t = traces::readTrace(path);
     if (!t) return t.status();

@@ -466,3 +466,32 @@ TEST_CASE("the shipped edge model: compressed, plain engine, agrees with the def
                                       << double(agree) / double(held->size()));
   CHECK(double(agree) / double(held->size()) >= 0.9);
 }
+
+TEST_CASE("profile: a trace's own decision window overrides the profile's") {
+  ModelFile plain = defaultModel();
+  plain.formatVersion = kModelFormatVersion;
+  plain.engine = InferenceEngine::kPlain;
+  const std::vector<ModelVersion> versions{{"full-fp32-plain", plain, "test"}};
+  auto cfg = traces::syntheticPreset("stationary").value();
+  cfg.requests = 20'000;
+  cfg.objects = 2'000;
+  cfg.seed = 9;
+  const auto requests = std::make_shared<const std::vector<cachelib::Request>>(traces::generateSynthetic(cfg));
+  ProfileConfig pc;
+  pc.samplingRates = {0.1};
+  pc.latencyRepetitions = 1;
+  pc.windowRequests = 10'000;
+  pc.log = [](const std::string&) {};
+  // Profile window 10,000: a short first window (1,000) and two full ones.
+  auto byProfile = profileVersions(versions, {ProfileTrace{"t", requests, 0.0, 0}}, pc);
+  REQUIRE_MESSAGE(byProfile.isOk(), byProfile.message());
+  // The trace's own window of 2,000: a first window of 200, then ten.
+  auto byTrace = profileVersions(versions, {ProfileTrace{"t", requests, 0.0, 2'000}}, pc);
+  REQUIRE_MESSAGE(byTrace.isOk(), byTrace.message());
+  REQUIRE(byProfile->size() == 1);
+  REQUIRE(byTrace->size() == 1);
+  CHECK(byProfile->front().windows < 5);
+  CHECK(byTrace->front().windows >= 10);
+  CHECK(byTrace->front().windows <= 11);
+  CHECK(byTrace->front().costRegret == doctest::Approx(0.0));
+}
