@@ -24,6 +24,7 @@
 // undo the PUT.
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -86,13 +87,20 @@ struct ControlLoopConfig {
   // The first window closes at this share of windowRequests / windowSeconds
   // (as cachelib::WindowConfig::firstWindowShare in the simulator).
   double firstWindowShare = 0.1;
+  // The loop's clock: window ages, rental time, pin holds and decide()
+  // latency are read from it. Unset: std::chrono::steady_clock::now. Tests
+  // inject one so that windows closed by time and expiring holds need no
+  // sleeping. Must be monotonic and thread safe: it is called on the loop
+  // thread and by pin*() callers. (ProxyConfig::clock is a different clock:
+  // calendar time in whole seconds for HTTP dates and freshness.)
+  std::function<std::chrono::steady_clock::time_point()> clock;
 };
 
 // One pinned dimension. `until` unset: held until released.
 struct PinState {
   bool active = false;
   std::uint64_t value = 0;  // capacity bytes, or the policy id
-  std::optional<std::chrono::steady_clock::time_point> until;
+  std::optional<std::chrono::steady_clock::time_point> until;  // on ControlLoop::now()'s clock
 };
 
 struct ControlStatus {
@@ -133,6 +141,9 @@ class ControlLoop {
   void setDecisionHistogram(Histogram h) { decisionSeconds_ = h; }
   // Forces the current window to close on the next tick (tests, admin).
   void closeWindowSoon() noexcept { forceClose_.store(true); }
+  // The loop's current time (ControlLoopConfig::clock); PinState::until is
+  // on this clock. Thread safe.
+  std::chrono::steady_clock::time_point now() const;
 
   // Manual overrides (see the file comment). `hold` zero: until released.
   // pinCapacity clamps nothing (the operator may leave [floor, ceiling]);
