@@ -1259,6 +1259,20 @@ TEST_CASE("control loop applies controller decisions live from recorded traffic"
   CHECK(lc.niceness == 10);
 }
 
+TEST_CASE_FIXTURE(StartedRig, "admin status counts a pin's hold down on the control loop's clock") {
+  std::atomic<long long> loopSeconds{0};
+  ControlLoopConfig lc;
+  lc.clock = [&] { return std::chrono::steady_clock::time_point(std::chrono::seconds(loopSeconds.load())); };
+  ControlLoop loop(*p.index, p.log, std::make_unique<FlipController>(), lc);
+  MetricsRegistry registry;
+  auto admin = ProxyAdmin::create(*p.index, *p.server, &loop, "example.test", registry);
+  REQUIRE(admin.isOk());
+  loop.start();
+  REQUIRE(admin.value()->setCapacity(30 * 1000, 5s).isOk());
+  loopSeconds = 2;  // PinState::until is on the loop's clock, and so is what is left of the hold
+  CHECK(admin.value()->statusJson().find("\"holdSecondsLeft\":3.0") != std::string::npos);
+}
+
 TEST_CASE_FIXTURE(Rig, "drain: in-flight requests finish, then the server stops") {
   origin.slowMs_ = 400;
   p.config.originResponseTimeout = 3000ms;
