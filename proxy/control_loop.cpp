@@ -28,7 +28,7 @@ ControlLoop::ControlLoop(CacheIndex& index, AccessLog& log, std::unique_ptr<cach
   context_.prices = config_.prices;
   context_.window.requests = config_.windowRequests;
   context_.window.firstWindowShare = config_.firstWindowShare;
-  context_.window.seconds = 0.0;  // the loop closes windows by wall time itself
+  context_.window.seconds = 0.0;  // the loop closes windows by time itself (config_.clock)
   context_.window.samplingRate = config_.samplingRate;
   context_.window.capacityGrid =
       cachelib::geometricGrid(context_.floorBytes, context_.ceilingBytes, std::max<std::size_t>(2, config_.gridPoints));

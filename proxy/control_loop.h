@@ -2,7 +2,8 @@
 // The proxy's control loop: live traffic -> cachelib::WindowFeatureTracker
 // -> cachelib::Controller -> CacheIndex::resize / setPolicy, once per window
 // (N requests or T seconds, whichever first), plus live cost accounting
-// (rental = capacity x wall time, egress = missed bytes; cachelib::CostMeter).
+// (rental = capacity x time on ControlLoopConfig::clock, egress = missed
+// bytes; cachelib::CostMeter).
 //
 // The request path never waits for the controller: request threads call
 // AccessLog::record (appending 24 bytes to the calling thread's own vector);
@@ -71,7 +72,7 @@ class AccessLog {
 
 struct ControlLoopConfig {
   std::uint64_t windowRequests = 10'000;  // close a window after this many requests
-  double windowSeconds = 60.0;            // ...or after this long (wall clock); <= 0: requests only
+  double windowSeconds = 60.0;            // ...or after this long (on `clock`); <= 0: requests only
   std::uint64_t floorBytes = 64ull << 20;
   std::uint64_t ceilingBytes = 64ull << 30;
   std::size_t gridPoints = 8;             // what-if capacities between floor and ceiling
