@@ -28,7 +28,7 @@ ControlLoop::ControlLoop(CacheIndex& index, AccessLog& log, std::unique_ptr<cach
   context_.prices = config_.prices;
   context_.window.requests = config_.windowRequests;
   context_.window.firstWindowShare = config_.firstWindowShare;
-  context_.window.seconds = 0.0;  // the loop closes windows by wall time itself
+  context_.window.seconds = 0.0;  // the loop closes windows by time itself (config_.clock)
   context_.window.samplingRate = config_.samplingRate;
   context_.window.capacityGrid =
       cachelib::geometricGrid(context_.floorBytes, context_.ceilingBytes, std::max<std::size_t>(2, config_.gridPoints));
@@ -36,6 +36,10 @@ ControlLoop::ControlLoop(CacheIndex& index, AccessLog& log, std::unique_ptr<cach
 }
 
 ControlLoop::~ControlLoop() { stop(); }
+
+std::chrono::steady_clock::time_point ControlLoop::now() const {
+  return config_.clock ? config_.clock() : std::chrono::steady_clock::now();
+}
 
 void ControlLoop::apply(const cachelib::Decision& d) {
   std::lock_guard applyLock(applyMutex_);
@@ -74,7 +78,7 @@ cachelib::Status ControlLoop::pinCapacity(std::uint64_t capacityBytes, std::chro
   index_.resize(capacityBytes);
   std::lock_guard lock(mutex_);
   status_.capacityPin = PinState{true, capacityBytes, std::nullopt};
-  if (hold.count() > 0) status_.capacityPin.until = std::chrono::steady_clock::now() + hold;
+  if (hold.count() > 0) status_.capacityPin.until = now() + hold;
   status_.lastDecision.capacityBytes = capacityBytes;
   if (changed) meter_.addResize();
   return cachelib::Status::ok();
@@ -88,7 +92,7 @@ cachelib::Status ControlLoop::pinPolicy(cachelib::PolicyId policy, std::chrono::
   if (auto s = index_.setPolicy(policy); !s) return s;
   std::lock_guard lock(mutex_);
   status_.policyPin = PinState{true, policy, std::nullopt};
-  if (hold.count() > 0) status_.policyPin.until = std::chrono::steady_clock::now() + hold;
+  if (hold.count() > 0) status_.policyPin.until = now() + hold;
   status_.lastDecision.policy = policy;
   return cachelib::Status::ok();
 }
@@ -107,7 +111,7 @@ bool ControlLoop::release(bool capacity, bool onlyIfExpired) {
     std::lock_guard lock(mutex_);
     PinState& pin = capacity ? status_.capacityPin : status_.policyPin;
     if (!pin.active) return false;
-    if (onlyIfExpired && !(pin.until && *pin.until <= std::chrono::steady_clock::now())) return false;
+    if (onlyIfExpired && !(pin.until && *pin.until <= now())) return false;
     pin = PinState{};
     proposed = status_.proposed;
   }
@@ -128,12 +132,12 @@ bool ControlLoop::release(bool capacity, bool onlyIfExpired) {
 }
 
 void ControlLoop::releaseExpired() {
-  const auto now = std::chrono::steady_clock::now();
+  const auto current = now();
   bool capacity = false, policy = false;
   {
     std::lock_guard lock(mutex_);
-    capacity = status_.capacityPin.active && status_.capacityPin.until && *status_.capacityPin.until <= now;
-    policy = status_.policyPin.active && status_.policyPin.until && *status_.policyPin.until <= now;
+    capacity = status_.capacityPin.active && status_.capacityPin.until && *status_.capacityPin.until <= current;
+    policy = status_.policyPin.active && status_.policyPin.until && *status_.policyPin.until <= current;
   }
   if (capacity) (void)release(true, true);
   if (policy) (void)release(false, true);
@@ -157,7 +161,7 @@ void ControlLoop::start() {
     status_.policySwitches = 0;
     meter_ = cachelib::CostMeter{};
   }
-  origin_ = windowStart_ = lastAccount_ = std::chrono::steady_clock::now();
+  origin_ = windowStart_ = lastAccount_ = now();
   thread_ = std::thread([this] { run(); });
 }
 
@@ -181,9 +185,9 @@ ControlStatus ControlLoop::status() const {
 }
 
 void ControlLoop::accountTime() {
-  const auto now = std::chrono::steady_clock::now();
-  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(now - lastAccount_).count();
-  lastAccount_ = now;
+  const auto current = now();
+  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(current - lastAccount_).count();
+  lastAccount_ = current;
   const std::uint64_t capacity = index_.snapshot().capacityBytes;
   std::lock_guard lock(mutex_);
   meter_.holdCapacity(capacity, static_cast<std::uint64_t>(std::max<std::int64_t>(0, micros)));
@@ -208,8 +212,8 @@ void ControlLoop::run() {
     }
     releaseExpired();
     log_.drain(batch);
-    const auto now = std::chrono::steady_clock::now();
-    const double nowSeconds = std::chrono::duration<double>(now - origin_).count();
+    const auto tickTime = now();
+    const double nowSeconds = std::chrono::duration<double>(tickTime - origin_).count();
     std::uint64_t missBytes = 0, hits = 0;
     requests.clear();
     for (const Access& a : batch) {
@@ -233,7 +237,7 @@ void ControlLoop::run() {
       status_.requests += batch.size();
       status_.hits += hits;
     }
-    const double windowAge = std::chrono::duration<double>(now - windowStart_).count();
+    const double windowAge = std::chrono::duration<double>(tickTime - windowStart_).count();
     // The first window is a share of the others, as in the simulator
     // (cachelib::WindowConfig::firstWindowShare): the start-up decision is
     // a guess, the next one is made on data.
@@ -246,12 +250,12 @@ void ControlLoop::run() {
     cachelib::WindowFeatures features = tracker_->close(std::chrono::duration<double>(windowStart_ - origin_).count(),
                                                         nowSeconds, snap.capacityBytes, snap.policy);
     features.cost.rental = cachelib::rentalDollars(config_.prices, double(snap.capacityBytes), windowAge);
-    windowStart_ = now;
+    windowStart_ = tickTime;
     windowRequests_ = 0;
     firstWindowClosed_ = true;
-    const auto decideStart = std::chrono::steady_clock::now();
+    const auto decideStart = now();
     const cachelib::Decision d = controller_->decide(features);
-    decisionSeconds_.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - decideStart).count());
+    decisionSeconds_.observe(std::chrono::duration<double>(now() - decideStart).count());
     apply(d);
     {
       std::lock_guard lock(mutex_);

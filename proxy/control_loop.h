@@ -2,7 +2,8 @@
 // The proxy's control loop: live traffic -> cachelib::WindowFeatureTracker
 // -> cachelib::Controller -> CacheIndex::resize / setPolicy, once per window
 // (N requests or T seconds, whichever first), plus live cost accounting
-// (rental = capacity x wall time, egress = missed bytes; cachelib::CostMeter).
+// (rental = capacity x time on ControlLoopConfig::clock, egress = missed
+// bytes; cachelib::CostMeter).
 //
 // The request path never waits for the controller: request threads call
 // AccessLog::record (appending 24 bytes to the calling thread's own vector);
@@ -24,6 +25,7 @@
 // undo the PUT.
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -70,7 +72,7 @@ class AccessLog {
 
 struct ControlLoopConfig {
   std::uint64_t windowRequests = 10'000;  // close a window after this many requests
-  double windowSeconds = 60.0;            // ...or after this long (wall clock); <= 0: requests only
+  double windowSeconds = 60.0;            // ...or after this long (on `clock`); <= 0: requests only
   std::uint64_t floorBytes = 64ull << 20;
   std::uint64_t ceilingBytes = 64ull << 30;
   std::size_t gridPoints = 8;             // what-if capacities between floor and ceiling
@@ -86,13 +88,20 @@ struct ControlLoopConfig {
   // The first window closes at this share of windowRequests / windowSeconds
   // (as cachelib::WindowConfig::firstWindowShare in the simulator).
   double firstWindowShare = 0.1;
+  // The loop's clock: window ages, rental time, pin holds and decide()
+  // latency are read from it. Unset: std::chrono::steady_clock::now. Tests
+  // inject one so that windows closed by time and expiring holds need no
+  // sleeping. Must be monotonic and thread safe: it is called on the loop
+  // thread and by pin*() callers. (ProxyConfig::clock is a different clock:
+  // calendar time in whole seconds for HTTP dates and freshness.)
+  std::function<std::chrono::steady_clock::time_point()> clock;
 };
 
 // One pinned dimension. `until` unset: held until released.
 struct PinState {
   bool active = false;
   std::uint64_t value = 0;  // capacity bytes, or the policy id
-  std::optional<std::chrono::steady_clock::time_point> until;
+  std::optional<std::chrono::steady_clock::time_point> until;  // on ControlLoop::now()'s clock
 };
 
 struct ControlStatus {
@@ -133,6 +142,9 @@ class ControlLoop {
   void setDecisionHistogram(Histogram h) { decisionSeconds_ = h; }
   // Forces the current window to close on the next tick (tests, admin).
   void closeWindowSoon() noexcept { forceClose_.store(true); }
+  // The loop's current time (ControlLoopConfig::clock); PinState::until is
+  // on this clock. Thread safe.
+  std::chrono::steady_clock::time_point now() const;
 
   // Manual overrides (see the file comment). `hold` zero: until released.
   // pinCapacity clamps nothing (the operator may leave [floor, ceiling]);

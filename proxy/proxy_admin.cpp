@@ -33,7 +33,8 @@ struct ProxyAdmin::Handles {
 };
 
 namespace {
-nlohmann::json pinJson(const PinState& pin, bool policy) {
+// `now`: the control loop's clock, the one `pin.until` is on.
+nlohmann::json pinJson(const PinState& pin, bool policy, std::chrono::steady_clock::time_point now) {
   if (!pin.active) return nullptr;
   nlohmann::json j;
   if (policy) {
@@ -44,7 +45,7 @@ nlohmann::json pinJson(const PinState& pin, bool policy) {
     j["capacityBytes"] = pin.value;
   }
   if (pin.until) {
-    const auto left = std::chrono::duration<double>(*pin.until - std::chrono::steady_clock::now()).count();
+    const auto left = std::chrono::duration<double>(*pin.until - now).count();
     j["holdSecondsLeft"] = std::max(0.0, left);
   } else {
     j["holdSecondsLeft"] = nullptr;  // until DELETE
@@ -239,7 +240,8 @@ std::string ProxyAdmin::statusJson() {
     j["control"]["proposed"] = {{"capacityBytes", st.proposed.capacityBytes},
                                 {"policy", proposedPolicy ? std::string(proposedPolicy->name) : std::string("?")},
                                 {"policyId", st.proposed.policy}};
-    j["overrides"] = {{"capacity", pinJson(st.capacityPin, false)}, {"policy", pinJson(st.policyPin, true)}};
+    const auto now = loop_->now();
+    j["overrides"] = {{"capacity", pinJson(st.capacityPin, false, now)}, {"policy", pinJson(st.policyPin, true, now)}};
   } else {
     j["overrides"] = {{"capacity", nullptr}, {"policy", nullptr}};
   }

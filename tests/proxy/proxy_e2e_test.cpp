@@ -18,6 +18,7 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -68,23 +69,10 @@ struct FakeClock {
 class TestOrigin {
  public:
   explicit TestOrigin(FakeClock& clock) : clock_(clock) {
-    auto count = [this](const httplib::Request& req) {
-      std::lock_guard lock(mutex_);
-      ++hits_[req.path];
-      lastHeaders_[req.path] = req.headers;
-    };
-    auto dated = [this](httplib::Response& res) { res.set_header("Date", formatHttpDate(clock_.now())); };
-
-    svr_.Get("/fresh", [=, this](const httplib::Request& req, httplib::Response& res) {
-      count(req);
-      dated(res);
-      res.set_header("Cache-Control", "max-age=60");
+    cachedGet("/fresh", "max-age=60", [](const httplib::Request&, httplib::Response& res) {
       res.set_content("fresh body", "text/plain");
     });
-    svr_.Get("/etag", [=, this](const httplib::Request& req, httplib::Response& res) {
-      count(req);
-      dated(res);
-      res.set_header("Cache-Control", "max-age=10");
+    cachedGet("/etag", "max-age=10", [](const httplib::Request& req, httplib::Response& res) {
       res.set_header("ETag", "\"v1\"");
       if (req.get_header_value("If-None-Match") == "\"v1\"") {
         res.status = 304;
@@ -92,20 +80,14 @@ class TestOrigin {
       }
       res.set_content("etag body 0123456789", "text/plain");
     });
-    svr_.Get("/nostore", [=, this](const httplib::Request& req, httplib::Response& res) {
-      count(req);
-      dated(res);
-      res.set_header("Cache-Control", "no-store");
+    cachedGet("/nostore", "no-store", [](const httplib::Request&, httplib::Response& res) {
       res.set_content("secret", "text/plain");
     });
-    svr_.Get("/vary", [=, this](const httplib::Request& req, httplib::Response& res) {
-      count(req);
-      dated(res);
-      res.set_header("Cache-Control", "max-age=60");
+    cachedGet("/vary", "max-age=60", [](const httplib::Request& req, httplib::Response& res) {
       res.set_header("Vary", "Accept-Language");
       res.set_content("lang=" + req.get_header_value("Accept-Language"), "text/plain");
     });
-    svr_.Get("/sie", [=, this](const httplib::Request& req, httplib::Response& res) {
+    svr_.Get("/sie", [this](const httplib::Request& req, httplib::Response& res) {
       count(req);
       dated(res);
       if (failing_.load()) {
@@ -116,49 +98,34 @@ class TestOrigin {
       res.set_header("Cache-Control", "max-age=1, stale-if-error=600");
       res.set_content("sie body", "text/plain");
     });
-    svr_.Get("/swr", [=, this](const httplib::Request& req, httplib::Response& res) {
-      count(req);
-      dated(res);
-      res.set_header("Cache-Control", "max-age=1, stale-while-revalidate=600");
+    cachedGet("/swr", "max-age=1, stale-while-revalidate=600", [this](const httplib::Request&, httplib::Response& res) {
       res.set_content("swr body " + std::to_string(hitsOf("/swr")), "text/plain");
     });
-    svr_.Get("/slow", [=, this](const httplib::Request& req, httplib::Response& res) {
+    svr_.Get("/slow", [this](const httplib::Request& req, httplib::Response& res) {
       count(req);
       std::this_thread::sleep_for(std::chrono::milliseconds(slowMs_.load()));
       dated(res);
       res.set_header("Cache-Control", "max-age=60");
       res.set_content("slow body", "text/plain");
     });
-    svr_.Get("/big", [=, this](const httplib::Request& req, httplib::Response& res) {
-      count(req);
-      dated(res);
-      res.set_header("Cache-Control", "max-age=60");
+    cachedGet("/big", "max-age=60", [](const httplib::Request& req, httplib::Response& res) {
       // ?n=BYTES sets the size (default 300 KiB).
       const std::size_t n = req.has_param("n") ? std::stoul(req.get_param_value("n")) : 300 * 1024;
       std::string body(n, 'x');
       for (std::size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>('a' + i % 26);
       res.set_content(body, "application/octet-stream");
     });
-    svr_.Get(R"(/k/(\d+))", [=, this](const httplib::Request& req, httplib::Response& res) {
-      count(req);
-      dated(res);
-      res.set_header("Cache-Control", "max-age=600");
+    cachedGet(R"(/k/(\d+))", "max-age=600", [](const httplib::Request& req, httplib::Response& res) {
       res.set_content(std::string(1000 + 10 * std::stoi(req.matches[1]), 'k'), "text/plain");
     });
-    svr_.Get("/host", [=, this](const httplib::Request& req, httplib::Response& res) {
-      count(req);
-      dated(res);
-      res.set_header("Cache-Control", "max-age=600");
+    cachedGet("/host", "max-age=600", [](const httplib::Request& req, httplib::Response& res) {
       res.set_content("host=" + req.get_header_value("Host"), "text/plain");
     });
-    svr_.Post("/inv", [=, this](const httplib::Request& req, httplib::Response& res) {
+    svr_.Post("/inv", [this](const httplib::Request& req, httplib::Response& res) {
       count(req);
       res.set_content("posted:" + req.body, "text/plain");
     });
-    svr_.Get("/inv", [=, this](const httplib::Request& req, httplib::Response& res) {
-      count(req);
-      dated(res);
-      res.set_header("Cache-Control", "max-age=600");
+    cachedGet("/inv", "max-age=600", [this](const httplib::Request&, httplib::Response& res) {
       res.set_content("inv body " + std::to_string(hitsOf("/inv")), "text/plain");
     });
     port_ = svr_.bind_to_any_port("127.0.0.1");
@@ -184,6 +151,25 @@ class TestOrigin {
   std::atomic<int> slowMs_{300};
 
  private:
+  void count(const httplib::Request& req) {
+    std::lock_guard lock(mutex_);
+    ++hits_[req.path];
+    lastHeaders_[req.path] = req.headers;
+  }
+  void dated(httplib::Response& res) const { res.set_header("Date", formatHttpDate(clock_.now())); }
+  // A GET route that counts the request, dates the response and sets
+  // Cache-Control before `fill` writes the rest.
+  void cachedGet(const std::string& pattern, std::string cacheControl,
+                 std::function<void(const httplib::Request&, httplib::Response&)> fill) {
+    svr_.Get(pattern, [this, cacheControl = std::move(cacheControl), fill = std::move(fill)](
+                          const httplib::Request& req, httplib::Response& res) {
+      count(req);
+      dated(res);
+      res.set_header("Cache-Control", cacheControl);
+      fill(req, res);
+    });
+  }
+
   FakeClock& clock_;
   httplib::Server svr_;
   std::thread thread_;
@@ -479,6 +465,14 @@ class Client {
     }
     return r;
   }
+  // Sends GET `path` on this connection and reads the response; both must
+  // succeed.
+  RawResponse get(const std::string& path) {
+    REQUIRE(send("GET " + path + " HTTP/1.1\r\nHost: example.test\r\n\r\n"));
+    auto r = read();
+    REQUIRE(r);
+    return *r;
+  }
   // True when the peer closed the connection (EOF) within the timeout.
   bool closedByPeer() {
     char c;
@@ -507,15 +501,23 @@ std::optional<RawResponse> get(int port, const std::string& path, const std::str
   return c.read(method == "HEAD");
 }
 
+// The usual rig: a test origin and a proxy in front of it on one fake clock.
+// Tests that configure the proxy (p.config) or the origin first use Rig and
+// call p.start() themselves; the others use StartedRig.
+struct Rig {
+  FakeClock clock;
+  TestOrigin origin{clock};
+  Proxy p{clock, origin.port()};
+};
+struct StartedRig : Rig {
+  StartedRig() { p.start(); }
+};
+
 }  // namespace
 
 TEST_SUITE("proxy e2e") {
 
-TEST_CASE("fresh hit is served from the store without contacting the origin") {
-  FakeClock clock;
-  TestOrigin origin(clock);
-  Proxy p(clock, origin.port());
-  p.start();
+TEST_CASE_FIXTURE(StartedRig, "fresh hit is served from the store without contacting the origin") {
   auto r1 = get(p.port(), "/fresh");
   REQUIRE(r1);
   CHECK(r1->status == 200);
@@ -532,27 +534,17 @@ TEST_CASE("fresh hit is served from the store without contacting the origin") {
   CHECK(p.server->counters().hits.load() == 1);
 }
 
-TEST_CASE("keep-alive: several requests on one connection") {
-  FakeClock clock;
-  TestOrigin origin(clock);
-  Proxy p(clock, origin.port());
-  p.start();
+TEST_CASE_FIXTURE(StartedRig, "keep-alive: several requests on one connection") {
   Client c(p.port());
   for (int i = 0; i < 3; ++i) {
-    REQUIRE(c.send("GET /fresh HTTP/1.1\r\nHost: example.test\r\n\r\n"));
-    auto r = c.read();
-    REQUIRE(r);
-    CHECK(r->status == 200);
-    CHECK(r->body == "fresh body");
+    const RawResponse r = c.get("/fresh");
+    CHECK(r.status == 200);
+    CHECK(r.body == "fresh body");
   }
   CHECK(origin.hitsOf("/fresh") == 1);
 }
 
-TEST_CASE("max-age expiry leads to revalidation; the origin's 304 refreshes the stored response") {
-  FakeClock clock;
-  TestOrigin origin(clock);
-  Proxy p(clock, origin.port());
-  p.start();
+TEST_CASE_FIXTURE(StartedRig, "max-age expiry leads to revalidation; the origin's 304 refreshes the stored response") {
   auto r1 = get(p.port(), "/etag");
   REQUIRE(r1);
   CHECK(r1->body == "etag body 0123456789");
@@ -571,11 +563,7 @@ TEST_CASE("max-age expiry leads to revalidation; the origin's 304 refreshes the 
   CHECK(origin.hitsOf("/etag") == 2);
 }
 
-TEST_CASE("no-store responses are not stored") {
-  FakeClock clock;
-  TestOrigin origin(clock);
-  Proxy p(clock, origin.port());
-  p.start();
+TEST_CASE_FIXTURE(StartedRig, "no-store responses are not stored") {
   for (int i = 0; i < 2; ++i) {
     auto r = get(p.port(), "/nostore");
     REQUIRE(r);
@@ -586,11 +574,7 @@ TEST_CASE("no-store responses are not stored") {
   CHECK(p.index->snapshot().objects == 0);
 }
 
-TEST_CASE("Vary selects stored variants by the request's headers") {
-  FakeClock clock;
-  TestOrigin origin(clock);
-  Proxy p(clock, origin.port());
-  p.start();
+TEST_CASE_FIXTURE(StartedRig, "Vary selects stored variants by the request's headers") {
   auto en = get(p.port(), "/vary", "Accept-Language: en\r\n");
   auto fr = get(p.port(), "/vary", "Accept-Language: fr\r\n");
   auto en2 = get(p.port(), "/vary", "Accept-Language: en\r\n");
@@ -605,11 +589,7 @@ TEST_CASE("Vary selects stored variants by the request's headers") {
   CHECK(origin.hitsOf("/vary") == 2);
 }
 
-TEST_CASE("client conditional request is answered 304 from the store") {
-  FakeClock clock;
-  TestOrigin origin(clock);
-  Proxy p(clock, origin.port());
-  p.start();
+TEST_CASE_FIXTURE(StartedRig, "client conditional request is answered 304 from the store") {
   REQUIRE(get(p.port(), "/etag"));
   auto r = get(p.port(), "/etag", "If-None-Match: \"v1\"\r\n");
   REQUIRE(r);
@@ -622,11 +602,7 @@ TEST_CASE("client conditional request is answered 304 from the store") {
   CHECK(m->status == 200);
 }
 
-TEST_CASE("Range requests are answered 206/416 from the stored body") {
-  FakeClock clock;
-  TestOrigin origin(clock);
-  Proxy p(clock, origin.port());
-  p.start();
+TEST_CASE_FIXTURE(StartedRig, "Range requests are answered 206/416 from the stored body") {
   REQUIRE(get(p.port(), "/etag"));
   auto r = get(p.port(), "/etag", "Range: bytes=0-3\r\n");
   REQUIRE(r);
@@ -644,11 +620,7 @@ TEST_CASE("Range requests are answered 206/416 from the stored body") {
   CHECK(origin.hitsOf("/etag") == 1);
 }
 
-TEST_CASE("HEAD is answered from a stored GET response") {
-  FakeClock clock;
-  TestOrigin origin(clock);
-  Proxy p(clock, origin.port());
-  p.start();
+TEST_CASE_FIXTURE(StartedRig, "HEAD is answered from a stored GET response") {
   REQUIRE(get(p.port(), "/fresh"));
   Client c(p.port());
   c.send("HEAD /fresh HTTP/1.1\r\nHost: example.test\r\n\r\n");
@@ -665,11 +637,7 @@ TEST_CASE("HEAD is answered from a stored GET response") {
   CHECK(origin.hitsOf("/fresh") == 1);
 }
 
-TEST_CASE("a successful POST invalidates the stored target") {
-  FakeClock clock;
-  TestOrigin origin(clock);
-  Proxy p(clock, origin.port());
-  p.start();
+TEST_CASE_FIXTURE(StartedRig, "a successful POST invalidates the stored target") {
   auto a = get(p.port(), "/inv");
   auto b = get(p.port(), "/inv");
   REQUIRE((a && b));
@@ -686,11 +654,7 @@ TEST_CASE("a successful POST invalidates the stored target") {
   CHECK(origin.hitsOf("/inv") == 3);  // GET, POST, GET
 }
 
-TEST_CASE("stale-if-error: a stale copy answers when the origin errors or is down") {
-  FakeClock clock;
-  TestOrigin origin(clock);
-  Proxy p(clock, origin.port());
-  p.start();
+TEST_CASE_FIXTURE(StartedRig, "stale-if-error: a stale copy answers when the origin errors or is down") {
   REQUIRE(get(p.port(), "/sie"));
   clock.advance(30s);
   origin.failing_ = true;  // 503
@@ -710,11 +674,7 @@ TEST_CASE("stale-if-error: a stale copy answers when the origin errors or is dow
   CHECK(miss->status == 502);
 }
 
-TEST_CASE("stale-while-revalidate serves stale at once and refreshes in the background") {
-  FakeClock clock;
-  TestOrigin origin(clock);
-  Proxy p(clock, origin.port());
-  p.start();
+TEST_CASE_FIXTURE(StartedRig, "stale-while-revalidate serves stale at once and refreshes in the background") {
   auto first = get(p.port(), "/swr");
   REQUIRE(first);
   clock.advance(10s);
@@ -727,22 +687,15 @@ TEST_CASE("stale-while-revalidate serves stale at once and refreshes in the back
   CHECK(origin.hitsOf("/swr") == 2);
 }
 
-TEST_CASE("only-if-cached with nothing stored is a 504") {
-  FakeClock clock;
-  TestOrigin origin(clock);
-  Proxy p(clock, origin.port());
-  p.start();
+TEST_CASE_FIXTURE(StartedRig, "only-if-cached with nothing stored is a 504") {
   auto r = get(p.port(), "/fresh", "Cache-Control: only-if-cached\r\n");
   REQUIRE(r);
   CHECK(r->status == 504);
   CHECK(origin.hitsOf("/fresh") == 0);
 }
 
-TEST_CASE("concurrent misses collapse into one origin fetch") {
-  FakeClock clock;
-  TestOrigin origin(clock);
+TEST_CASE_FIXTURE(Rig, "concurrent misses collapse into one origin fetch") {
   origin.slowMs_ = 300;
-  Proxy p(clock, origin.port());
   p.config.originResponseTimeout = 3000ms;
   p.start();
   constexpr int kClients = 8;
@@ -771,11 +724,7 @@ TEST_CASE("concurrent misses collapse into one origin fetch") {
   CHECK(text.find("edgecache_requests_total{result=\"hit\"} 0\n") != std::string::npos);
 }
 
-TEST_CASE("large bodies stream to the client while being stored") {
-  FakeClock clock;
-  TestOrigin origin(clock);
-  Proxy p(clock, origin.port());
-  p.start();
+TEST_CASE_FIXTURE(StartedRig, "large bodies stream to the client while being stored") {
   auto a = get(p.port(), "/big");
   auto b = get(p.port(), "/big");
   REQUIRE((a && b));
@@ -787,10 +736,7 @@ TEST_CASE("large bodies stream to the client while being stored") {
   CHECK(mid->body == a->body.substr(100000, 10));
 }
 
-TEST_CASE("bodies above max-object-bytes are streamed but not stored") {
-  FakeClock clock;
-  TestOrigin origin(clock);
-  Proxy p(clock, origin.port());
+TEST_CASE_FIXTURE(Rig, "bodies above max-object-bytes are streamed but not stored") {
   p.config.rules.maxObjectBytes = 100 * 1024;
   p.start();
   auto a = get(p.port(), "/big");
@@ -801,11 +747,7 @@ TEST_CASE("bodies above max-object-bytes are streamed but not stored") {
   CHECK(origin.hitsOf("/big") == 2);
 }
 
-TEST_CASE("malformed and smuggling requests get 400/501 and the connection is closed") {
-  FakeClock clock;
-  TestOrigin origin(clock);
-  Proxy p(clock, origin.port());
-  p.start();
+TEST_CASE_FIXTURE(StartedRig, "malformed and smuggling requests get 400/501 and the connection is closed") {
   struct Case {
     const char* name;
     std::string wire;
@@ -843,11 +785,7 @@ TEST_CASE("malformed and smuggling requests get 400/501 and the connection is cl
   CHECK(origin.hitsOf("/inv") == 0);
 }
 
-TEST_CASE("absolute-form requests for another host are refused (no open proxy)") {
-  FakeClock clock;
-  TestOrigin origin(clock);
-  Proxy p(clock, origin.port());
-  p.start();
+TEST_CASE_FIXTURE(StartedRig, "absolute-form requests for another host are refused (no open proxy)") {
   Client c(p.port());
   c.send("GET http://evil.example/fresh HTTP/1.1\r\nHost: evil.example\r\n\r\n");
   auto r = c.read();
@@ -862,11 +800,7 @@ TEST_CASE("absolute-form requests for another host are refused (no open proxy)")
   CHECK(r2->status == 200);
 }
 
-TEST_CASE("the cache key includes scheme and Host (with port): one path, several sites") {
-  FakeClock clock;
-  TestOrigin origin(clock);
-  Proxy p(clock, origin.port());
-  p.start();
+TEST_CASE_FIXTURE(StartedRig, "the cache key includes scheme and Host (with port): one path, several sites") {
   auto getHost = [&](const std::string& host) {
     Client c(p.port());
     c.send("GET /host HTTP/1.1\r\nHost: " + host + "\r\n\r\n");
@@ -915,19 +849,14 @@ TEST_CASE("the cache key includes scheme and Host (with port): one path, several
   CHECK(s1->header("x-cache") == "MISS");
 }
 
-TEST_CASE("limits: connections beyond max-connections get 503 and close; the others are served") {
-  FakeClock clock;
-  TestOrigin origin(clock);
-  Proxy p(clock, origin.port());
+TEST_CASE_FIXTURE(Rig, "limits: connections beyond max-connections get 503 and close; the others are served") {
   p.config.maxConnections = 2;
   p.start();
   Client c1(p.port()), c2(p.port());
   // Both admitted (a served request proves the session is running).
   for (Client* c : {&c1, &c2}) {
-    REQUIRE(c->send("GET /fresh HTTP/1.1\r\nHost: example.test\r\n\r\n"));
-    auto r = c->read();
-    REQUIRE(r);
-    CHECK(r->status == 200);
+    const RawResponse r = c->get("/fresh");
+    CHECK(r.status == 200);
   }
   Client extra(p.port());
   REQUIRE(extra.connected());  // the kernel accepts; the proxy answers and closes
@@ -938,10 +867,8 @@ TEST_CASE("limits: connections beyond max-connections get 503 and close; the oth
   CHECK(extra.closedByPeer());
   CHECK(p.server->counters().connectionsRefused.load() == 1);
   // The admitted connections keep working; a freed slot admits a new one.
-  REQUIRE(c1.send("GET /fresh HTTP/1.1\r\nHost: example.test\r\n\r\n"));
-  auto again = c1.read();
-  REQUIRE(again);
-  CHECK(again->status == 200);
+  const RawResponse again = c1.get("/fresh");
+  CHECK(again.status == 200);
   REQUIRE(c2.send("GET /fresh HTTP/1.1\r\nHost: example.test\r\nConnection: close\r\n\r\n"));
   REQUIRE(c2.read());
   CHECK(c2.closedByPeer());
@@ -954,10 +881,7 @@ TEST_CASE("limits: connections beyond max-connections get 503 and close; the oth
   CHECK(admitted->status == 200);
 }
 
-TEST_CASE("limits: a slowloris head gets 408 and close at the request timeout; others are served") {
-  FakeClock clock;
-  TestOrigin origin(clock);
-  Proxy p(clock, origin.port());
+TEST_CASE_FIXTURE(Rig, "limits: a slowloris head gets 408 and close at the request timeout; others are served") {
   p.config.requestTimeout = 400ms;
   p.config.idleTimeout = 5000ms;
   p.start();
@@ -1002,19 +926,14 @@ TEST_CASE("limits: a slowloris head gets 408 and close at the request timeout; o
   }
 }
 
-TEST_CASE("limits: an idle keep-alive connection is closed at the idle timeout") {
-  FakeClock clock;
-  TestOrigin origin(clock);
-  Proxy p(clock, origin.port());
+TEST_CASE_FIXTURE(Rig, "limits: an idle keep-alive connection is closed at the idle timeout") {
   p.config.idleTimeout = 300ms;
   p.config.requestTimeout = 5000ms;
   p.start();
   Client c(p.port());
-  REQUIRE(c.send("GET /fresh HTTP/1.1\r\nHost: example.test\r\n\r\n"));
-  auto r = c.read();
-  REQUIRE(r);
-  CHECK(r->status == 200);
-  CHECK(r->header("connection") != "close");
+  const RawResponse r = c.get("/fresh");
+  CHECK(r.status == 200);
+  CHECK(r.header("connection") != "close");
   const auto t0 = std::chrono::steady_clock::now();
   CHECK(c.closedByPeer());  // EOF, no response bytes: nothing was requested
   const auto waited = std::chrono::steady_clock::now() - t0;
@@ -1023,10 +942,8 @@ TEST_CASE("limits: an idle keep-alive connection is closed at the idle timeout")
   // A connection that keeps sending requests within the idle timeout stays open.
   Client busy(p.port());
   for (int i = 0; i < 4; ++i) {
-    REQUIRE(busy.send("GET /fresh HTTP/1.1\r\nHost: example.test\r\n\r\n"));
-    auto rr = busy.read();
-    REQUIRE(rr);
-    CHECK(rr->status == 200);
+    const RawResponse rr = busy.get("/fresh");
+    CHECK(rr.status == 200);
     std::this_thread::sleep_for(150ms);
   }
 }
@@ -1342,16 +1259,26 @@ TEST_CASE("control loop applies controller decisions live from recorded traffic"
   CHECK(lc.niceness == 10);
 }
 
-TEST_CASE("drain: in-flight requests finish, then the server stops") {
-  FakeClock clock;
-  TestOrigin origin(clock);
+TEST_CASE_FIXTURE(StartedRig, "admin status counts a pin's hold down on the control loop's clock") {
+  std::atomic<long long> loopSeconds{0};
+  ControlLoopConfig lc;
+  lc.clock = [&] { return std::chrono::steady_clock::time_point(std::chrono::seconds(loopSeconds.load())); };
+  ControlLoop loop(*p.index, p.log, std::make_unique<FlipController>(), lc);
+  MetricsRegistry registry;
+  auto admin = ProxyAdmin::create(*p.index, *p.server, &loop, "example.test", registry);
+  REQUIRE(admin.isOk());
+  loop.start();
+  REQUIRE(admin.value()->setCapacity(30 * 1000, 5s).isOk());
+  loopSeconds = 2;  // PinState::until is on the loop's clock, and so is what is left of the hold
+  CHECK(admin.value()->statusJson().find("\"holdSecondsLeft\":3.0") != std::string::npos);
+}
+
+TEST_CASE_FIXTURE(Rig, "drain: in-flight requests finish, then the server stops") {
   origin.slowMs_ = 400;
-  Proxy p(clock, origin.port());
   p.config.originResponseTimeout = 3000ms;
   p.start();
   Client idle(p.port());  // an idle keep-alive connection must not hold the drain
-  REQUIRE(idle.send("GET /fresh HTTP/1.1\r\nHost: example.test\r\n\r\n"));
-  REQUIRE(idle.read());
+  idle.get("/fresh");
   std::optional<RawResponse> inflight;
   std::thread t([&] { inflight = get(p.port(), "/slow"); });
   for (int i = 0; i < 200 && origin.hitsOf("/slow") == 0; ++i) std::this_thread::sleep_for(5ms);
