@@ -10,6 +10,11 @@
 #        PROXY_ARGS="--threads 4"  (optional: extra options for the proxy under
 #          test, not the baseline; A/B of a setting: BASELINE=the same binary)
 #        NGINX_WORKERS=2  (worker_processes of the caching nginx)
+#        PIN=1  (the caches on CPU 0, wrk on the other CPUs, with taskset: the
+#          client no longer competes with the server it measures, so both
+#          servers get exactly one core. Defaults then change to one nginx
+#          worker, one proxy I/O thread (PIN_THREADS=1, baseline too) and one
+#          wrk thread)
 #        QUIET_WAIT=0  (seconds: before each round, wait up to this long for
 #          3 s in which other processes use under 0.15 cores; on a shared VM)
 #        SKIP_REPLAY=1  (part 1 only)
@@ -45,7 +50,16 @@ bench_bin="$build/bench/edgecache-bench"
 trace="$here/../shared/traces/cloudPhysicsIO.oracleGeneral.bin"
 duration=${DURATION:-10s}
 conns=${CONNECTIONS:-32}
-wthreads=${THREADS:-2}
+pin_server=() pin_client=() pin_args=()
+if [ -n "${PIN:-}" ]; then
+  [ "$(nproc)" -ge 2 ] || { echo "proxy-bench: PIN needs at least 2 CPUs" >&2; exit 1; }
+  command -v taskset >/dev/null || { echo "proxy-bench: taskset not found (package util-linux)" >&2; exit 1; }
+  pin_server=(taskset -c 0)
+  pin_client=(taskset -c "1-$(($(nproc) - 1))")
+  pin_args=(--threads "${PIN_THREADS:-1}")
+  NGINX_WORKERS=${NGINX_WORKERS:-1}
+fi
+wthreads=${THREADS:-$([ -n "${PIN:-}" ] && echo 1 || echo 2)}
 replay_requests=${REPLAY_REQUESTS:-20000}
 replay_size=${REPLAY_SIZE:-128MiB}
 replay_policy=${REPLAY_POLICY:-lru}
@@ -87,8 +101,8 @@ wait_http() {  # url: up to 10 s
 # args: store capacity policy log [binary [extra options...]]
 start_proxy() {
   started_port=$(free_port)
-  "${5:-$proxy_bin}" --listen "127.0.0.1:$started_port" --origin "http://127.0.0.1:$origin_port" --store "$1" \
-    --capacity "$2" --policy "$3" --admin off "${@:6}" >"$4" 2>&1 &
+  "${pin_server[@]}" "${5:-$proxy_bin}" --listen "127.0.0.1:$started_port" --origin "http://127.0.0.1:$origin_port" \
+    --store "$1" --capacity "$2" --policy "$3" --admin off "${pin_args[@]}" "${@:6}" >"$4" 2>&1 &
   started_pid=$!
   pids+=($!)
 }
@@ -148,7 +162,7 @@ http {
 EOF
 nginx -p "$work" -c "$work/origin.conf" -e "$work/logs/origin-error.log" &
 pids+=($!)
-nginx -p "$work" -c "$work/nginx-cache.conf" -e "$work/logs/nginx-cache-error.log" &
+"${pin_server[@]}" nginx -p "$work" -c "$work/nginx-cache.conf" -e "$work/logs/nginx-cache-error.log" &
 nginx_pid=$!
 pids+=($!)
 wait_http "http://127.0.0.1:$origin_port/1k.bin"
@@ -224,7 +238,7 @@ for size in 1k 100k; do
       port=${port_of[$which]}
       b0=$(busy_ticks) s0=$(server_ticks)
       # wrk's own CPU time: its parent shell's waited-for children ticks.
-      out=$(sh -c 'wrk "$@"; echo "wrk-ticks $(awk "{print \$16 + \$17}" /proc/$$/stat)"' wrk \
+      out=$("${pin_client[@]}" sh -c 'wrk "$@"; echo "wrk-ticks $(awk "{print \$16 + \$17}" /proc/$$/stat)"' wrk \
         -t"$wthreads" -c"$conns" -d"$duration" --latency "http://127.0.0.1:$port/$size.bin")
       b1=$(busy_ticks) s1=$(server_ticks)
       echo "$out" >"$work/logs/wrk-${which// /_}-$size-$round.txt"
@@ -250,13 +264,13 @@ for size in 1k 100k; do
   unset rps_runs p50_runs p90_runs p99_runs err_runs other_runs
 done
 
-echo "### Cache hits: wrk -t$wthreads -c$conns -d$duration --latency, $rounds interleaved rounds (loopback, same 2 cores)"
+echo "### Cache hits: wrk -t$wthreads -c$conns -d$duration --latency, $rounds interleaved rounds (loopback, $([ -n "${PIN:-}" ] && echo "caches pinned to CPU 0, wrk to the others" || echo "same 2 cores"))"
 echo
 echo "| server | object | requests/s (median) | p50 ms | p90 ms | p99 ms | requests/s per round | p99 ms per round | other processes' CPU-s per round | errors |"
 echo "|---|---|---:|---:|---:|---:|---|---|---|---|"
 printf '%s\n' "${rows[@]}"
 echo
-echo "edgecache-proxy: default I/O threads (two per core: $((2 * $(nproc))) here), RocksDB store, default hot tier${PROXY_ARGS:+, options $PROXY_ARGS}; nginx: ${NGINX_WORKERS:-2} workers, proxy_cache on disk (page cache), upstream keepalive. Load average after: $(cut -d' ' -f1-3 /proc/loadavg)."
+echo "edgecache-proxy: $([ -n "${PIN:-}" ] && echo "${PIN_THREADS:-1} I/O thread(s) (PIN)" || echo "default I/O threads (two per core: $((2 * $(nproc))) here)"), RocksDB store, default hot tier${PROXY_ARGS:+, options $PROXY_ARGS}; nginx: ${NGINX_WORKERS:-2} workers, proxy_cache on disk (page cache), upstream keepalive. Load average after: $(cut -d' ' -f1-3 /proc/loadavg)."
 echo
 [ -n "${SKIP_REPLAY:-}" ] && exit 0
 

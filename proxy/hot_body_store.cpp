@@ -38,16 +38,27 @@ struct HotBody {
 };
 using Body = std::shared_ptr<const HotBody>;
 
-// Moves `body->data` into a sealed memfd; keeps the string when that fails
-// (e.g. out of file descriptors), so the hot tier never depends on it.
+// A read-only descriptor of the same file (so no one, this process
+// included, can change a body once it is served), or -1.
+int reopenReadOnly(int fd) {
+  const std::string path = "/proc/self/fd/" + std::to_string(fd);
+  return ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+}
+
+// Moves `body->data` into an unnamed file in `dir` (read-only once
+// written) or a sealed memfd; keeps the string when both fail (e.g. out of
+// file descriptors), so the hot tier never depends on them.
 // At most `maxFiles` bodies are files at once, so the hot tier never takes
 // the descriptors the proxy needs to accept connections.
-void moveToFile(HotBody& body, const std::shared_ptr<std::atomic<std::size_t>>& openFiles, std::size_t maxFiles) {
+void moveToFile(HotBody& body, const std::shared_ptr<std::atomic<std::size_t>>& openFiles, std::size_t maxFiles,
+                const std::string& dir) {
   if (openFiles->fetch_add(1, std::memory_order_relaxed) >= maxFiles) {
     openFiles->fetch_sub(1, std::memory_order_relaxed);
     return;
   }
-  const int fd = ::memfd_create("edgecache-hot", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  int fd = dir.empty() ? -1 : ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  const bool tmpfile = fd >= 0;
+  if (!tmpfile) fd = ::memfd_create("edgecache-hot", MFD_CLOEXEC | MFD_ALLOW_SEALING);
   if (fd < 0) {
     openFiles->fetch_sub(1, std::memory_order_relaxed);
     return;
@@ -62,7 +73,17 @@ void moveToFile(HotBody& body, const std::shared_ptr<std::atomic<std::size_t>>& 
     }
     done += static_cast<std::size_t>(n);
   }
-  (void)::fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL);
+  if (tmpfile) {
+    const int readOnly = reopenReadOnly(fd);
+    ::close(fd);
+    if (readOnly < 0) {
+      openFiles->fetch_sub(1, std::memory_order_relaxed);
+      return;
+    }
+    fd = readOnly;
+  } else {
+    (void)::fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL);
+  }
   body.fd = fd;
   body.openFiles = openFiles;
   std::string().swap(body.data);
@@ -160,7 +181,7 @@ Result<std::unique_ptr<BodyStore::Reader>> HotBodyStore::openRead(std::uint64_t 
     if (got.value() == 0) return Result<std::unique_ptr<Reader>>::error("store: body shorter than recorded");
     filled += got.value();
   }
-  if (config_.fileMinBytes > 0 && body->size >= config_.fileMinBytes) moveToFile(*body, openFiles_, maxFiles_);
+  if (config_.fileMinBytes > 0 && body->size >= config_.fileMinBytes) moveToFile(*body, openFiles_, maxFiles_, config_.fileDir);
   Body shared = std::move(body);
   {
     std::lock_guard lock(shard.mutex);

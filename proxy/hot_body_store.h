@@ -27,6 +27,7 @@
 #include <cstdint>
 #include <cstddef>
 #include <memory>
+#include <string>
 
 #include "proxy/body_store.h"
 
@@ -39,6 +40,17 @@ struct HotTierConfig {
   // Bodies at least this big live in sealed memfds and are sent with
   // sendfile(2) (one fd each while hot); 0 keeps every body in a string.
   std::uint64_t fileMinBytes = 64ull << 10;
+  // Where those files live: an unnamed file (O_TMPFILE) in this directory,
+  // or, when empty or when the directory cannot hold one, a memfd. The
+  // proxy passes its store directory. Why a directory: on the benchmark
+  // VM's ext4 (Linux 6.18) sendfile(2) sends a regular file's page-cache
+  // folios with fewer lookups than a memfd's shmem pages (kernel
+  // filemap_get_entry/shmem_file_splice_read: 7% of the proxy's samples at
+  // 100 KiB hits); pinned A/B in bench/RESULTS.md. The price: the kernel
+  // writes the bodies back to that disk once (and may drop the clean pages
+  // under memory pressure, re-reading them on the next hit) — page cache,
+  // as nginx's cache files are.
+  std::string fileDir;
   // At most this many such files at once (and never more than a quarter of
   // RLIMIT_NOFILE); beyond it large bodies stay in memory buffers.
   std::size_t maxFiles = 1024;

@@ -73,6 +73,7 @@ int main(int argc, char** argv) {
   if (config.hotBytes > 0) {
     proxy::HotTierConfig hc;
     hc.budgetBytes = config.hotBytes;
+    hc.fileDir = config.storeDir;  // large hot bodies: unnamed files beside the store (page cache)
     hot = std::make_unique<proxy::HotBodyStore>(*store, hc);
   }
   const auto* policy = cachelib::findPolicy(config.policy);  // validated by parseCommandLine

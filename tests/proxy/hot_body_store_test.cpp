@@ -9,6 +9,8 @@
 
 #include <unistd.h>
 
+#include "tests/test_support.h"
+
 using namespace edgecache::proxy;
 
 namespace {
@@ -32,11 +34,20 @@ std::string readAll(BodyStore::Reader& r) {
   return out;
 }
 
+// budget, largest admitted body, shards; the other fields at their defaults.
+HotTierConfig tier(std::uint64_t budgetBytes, std::uint64_t maxObjectBytes, std::size_t shards) {
+  HotTierConfig c;
+  c.budgetBytes = budgetBytes;
+  c.maxObjectBytes = maxObjectBytes;
+  c.shards = shards;
+  return c;
+}
+
 }  // namespace
 
 TEST_CASE("hot tier: the first read fills, later reads share one buffer") {
   auto inner = makeMemoryBodyStore();
-  HotBodyStore hot(*inner, HotTierConfig{1 << 20, 64 << 10, 4});
+  HotBodyStore hot(*inner, tier(1 << 20, 64 << 10, 4));
   const std::string body(5000, 'a');
   put(hot, 7, body);  // writes pass through: nothing admitted yet
   CHECK(hot.stats().objects == 0);
@@ -61,7 +72,7 @@ TEST_CASE("hot tier: the first read fills, later reads share one buffer") {
 
 TEST_CASE("hot tier: erase drops the copy before the object; a live reader keeps its bytes") {
   auto inner = makeMemoryBodyStore();
-  HotBodyStore hot(*inner, HotTierConfig{1 << 20, 64 << 10, 4});
+  HotBodyStore hot(*inner, tier(1 << 20, 64 << 10, 4));
   put(hot, 9, "old body");
   REQUIRE(hot.openRead(9));
   auto reader = hot.openRead(9);
@@ -80,7 +91,7 @@ TEST_CASE("hot tier: erase drops the copy before the object; a live reader keeps
 
 TEST_CASE("hot tier: bounded by its byte budget, CLOCK keeps the referenced body") {
   auto inner = makeMemoryBodyStore();
-  HotBodyStore hot(*inner, HotTierConfig{12000, 8000, 1});  // one shard: room for two 5000-byte bodies
+  HotBodyStore hot(*inner, tier(12000, 8000, 1));  // one shard: room for two 5000-byte bodies
   for (std::uint64_t id = 1; id <= 3; ++id) put(hot, id, std::string(5000, char('0' + id)));
   REQUIRE(hot.openRead(1));
   REQUIRE(hot.openRead(2));
@@ -100,7 +111,7 @@ TEST_CASE("hot tier: bounded by its byte budget, CLOCK keeps the referenced body
 
 TEST_CASE("hot tier: big bodies and a zero budget bypass memory") {
   auto inner = makeMemoryBodyStore();
-  HotBodyStore hot(*inner, HotTierConfig{1 << 20, 1000, 4});
+  HotBodyStore hot(*inner, tier(1 << 20, 1000, 4));
   put(hot, 1, std::string(1001, 'b'));
   for (int i = 0; i < 2; ++i) {
     auto r = hot.openRead(1);
@@ -109,17 +120,28 @@ TEST_CASE("hot tier: big bodies and a zero budget bypass memory") {
     CHECK(readAll(*r.value()) == std::string(1001, 'b'));
   }
   CHECK(hot.stats().objects == 0);
-  HotBodyStore off(*inner, HotTierConfig{0, 1000, 4});
+  HotBodyStore off(*inner, tier(0, 1000, 4));
   auto r = off.openRead(1);
   REQUIRE(r);
   CHECK(r.value()->contiguous() == nullptr);
   CHECK_FALSE(off.openRead(12345));  // absent ids are errors, as in the inner store
 }
 
-TEST_CASE("hot tier: large bodies live in a sealed file for sendfile, small ones in memory") {
+TEST_CASE("hot tier: large bodies live in a read-only file for sendfile, small ones in memory") {
   auto inner = makeMemoryBodyStore();
-  HotTierConfig config{8 << 20, 1 << 20, 1};
+  HotTierConfig config = tier(8 << 20, 1 << 20, 1);
   config.fileMinBytes = 64 << 10;
+  const auto dir = edgecache::testing::tempDir("hot-tier-files");
+  std::string where;
+  SUBCASE("a sealed memfd") { where = "/memfd:"; }
+  SUBCASE("an unnamed file in the given directory") {
+    config.fileDir = dir.string();
+    where = dir.string() + "/";
+  }
+  SUBCASE("a directory that cannot hold one falls back to a memfd") {
+    config.fileDir = (dir / "missing").string();
+    where = "/memfd:";
+  }
   HotBodyStore hot(*inner, config);
   std::string big(100 << 10, '\0');
   for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>(i * 7 % 251);
@@ -129,6 +151,9 @@ TEST_CASE("hot tier: large bodies live in a sealed file for sendfile, small ones
   REQUIRE(r);
   const int fd = r.value()->fileDescriptor();
   REQUIRE(fd >= 0);
+  char link[512] = {};
+  REQUIRE(::readlink(("/proc/self/fd/" + std::to_string(fd)).c_str(), link, sizeof link - 1) > 0);
+  CHECK_MESSAGE(std::string(link).rfind(where, 0) == 0, link);
   CHECK(r.value()->contiguous() == nullptr);
   CHECK(readAll(*r.value()) == big);
   // The file holds exactly the body and cannot be changed.
@@ -151,7 +176,7 @@ TEST_CASE("hot tier: large bodies live in a sealed file for sendfile, small ones
 
 TEST_CASE("hot tier: beyond maxFiles large bodies stay in memory buffers") {
   auto inner = makeMemoryBodyStore();
-  HotTierConfig config{8 << 20, 1 << 20, 1};
+  HotTierConfig config = tier(8 << 20, 1 << 20, 1);
   config.fileMinBytes = 1000;
   config.maxFiles = 2;
   HotBodyStore hot(*inner, config);
