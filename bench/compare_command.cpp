@@ -108,7 +108,8 @@ void runCompare(const CompareOptions& o) {
     auto c = agent::isAgentControllerSpec(spec)
                  ? agent::makeAgentController(spec, agent::AgentControllerOptions{!o.asyncFineTune})
                  : cachelib::makeController(spec);
-    if (!c) fail(c.message());
+    if (!c)
+      fail(c.message() + (agent::isAgentControllerSpec(spec) ? "" : " (or the DRL agent: drl[:MODEL], drl-frozen[:MODEL])"));
     controllers.push_back(std::move(c.value()));
   }
   auto trace = loadTrace(o.trace);
