@@ -161,6 +161,15 @@ Status validate(const ProxyConfig& c) {
   return Status::ok();
 }
 
+// Errors quote the offending text (toml++'s descriptions, keys, values), which
+// may hold newlines or other control characters; the error must stay one line.
+std::string oneLine(std::string message) {
+  for (char& ch : message) {
+    if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) ch = '?';
+  }
+  return message;
+}
+
 }  // namespace
 
 Result<ProxyConfig> loadConfigFile(const std::string& path, ProxyConfig c) {
@@ -169,10 +178,10 @@ Result<ProxyConfig> loadConfigFile(const std::string& path, ProxyConfig c) {
     t = toml::parse_file(path);
   } catch (const toml::parse_error& e) {
     const auto& where = e.source().begin;
-    return Result<ProxyConfig>::error(path + ":" + std::to_string(where.line) + ":" + std::to_string(where.column) +
-                                      ": " + std::string(e.description()));
+    return Result<ProxyConfig>::error(oneLine(path + ":" + std::to_string(where.line) + ":" +
+                                              std::to_string(where.column) + ": " + std::string(e.description())));
   }
-  auto fail = [&](const Status& s) { return Result<ProxyConfig>::error(path + ": " + s.message()); };
+  auto fail = [&](const Status& s) { return Result<ProxyConfig>::error(oneLine(path + ": " + s.message())); };
   static const std::vector<std::string> kKnownTop = {"listen", "origin",      "store",   "capacity", "policy",
                                                      "controller", "admin", "admin-token", "threads", "limits",
                                                      "timeouts",   "control", "hot-bytes", "origin-ca"};
@@ -296,7 +305,7 @@ std::variant<ProxyConfig, int> parseCommandLine(int argc, char** argv) {
     std::cout << app.help();
     return 0;
   } catch (const CLI::ParseError& e) {
-    std::cerr << "edgecache-proxy: " << e.what() << " (see --help)\n";
+    std::cerr << "edgecache-proxy: " << oneLine(e.what()) << " (see --help)\n";
     return 2;
   }
   ProxyConfig c;
@@ -310,7 +319,7 @@ std::variant<ProxyConfig, int> parseCommandLine(int argc, char** argv) {
     c = std::move(loaded).value();
   }
   auto bad = [](const std::string& what) {
-    std::cerr << "edgecache-proxy: " << what << "\n";
+    std::cerr << "edgecache-proxy: " << oneLine(what) << "\n";
     return 2;
   };
   if (!listen.empty()) {

@@ -106,3 +106,26 @@ TEST_CASE("bad files are refused with one line naming file and line or field") {
   auto missing = loadConfigFile("/nonexistent/edgecache.toml", ProxyConfig{});
   CHECK_FALSE(missing.isOk());
 }
+
+TEST_CASE("errors quoting newlines or control characters stay one line (fuzz)") {
+  // Found by fuzz_proxy_config: toml++ echoed the raw newline after "n"
+  // ("expected 'nan', saw 'n<LF>'"), and keys and values quoted in field
+  // errors can hold escaped control characters.
+  const char* cases[] = {
+      "capacity = n\n",
+      "\"bo\\ngus\" = 1\n",
+      "policy = \"l\\nr\\tu\"\n",
+      "listen = \"127.0.0.1:8\\n0\"\n",
+  };
+  int i = 0;
+  for (const std::string text : cases) {
+    CAPTURE(text);
+    const std::string path = writeFile("ctl" + std::to_string(i++) + ".toml", text);
+    auto c = loadConfigFile(path, ProxyConfig{});
+    REQUIRE_FALSE(c.isOk());
+    CHECK(c.message().find(path) == 0);
+    CHECK(c.message().find('\n') == std::string::npos);
+    CHECK(c.message().find('\r') == std::string::npos);
+    CHECK(c.message().find('\t') == std::string::npos);
+  }
+}
