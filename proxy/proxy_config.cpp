@@ -43,6 +43,13 @@ Result<HostPort> parseHostPort(std::string_view text) {
     hp.host = std::string(text.substr(0, colon));
     portText = text.substr(colon + 1);
   }
+  // The host goes to the resolver and into the Host field of origin requests:
+  // spaces or control characters (CR LF would inject header lines) are refused
+  // here, with the text, rather than failing later at connect time.
+  const bool hostOk = !hp.host.empty() && std::none_of(hp.host.begin(), hp.host.end(), [](char ch) {
+    return static_cast<unsigned char>(ch) <= 0x20 || ch == 0x7f;
+  });
+  if (!hostOk) return Result<HostPort>::error("'" + std::string(text) + "': bad host '" + hp.host + "'");
   unsigned port = 0;
   auto [p, ec] = std::from_chars(portText.data(), portText.data() + portText.size(), port);
   if (ec != std::errc() || p != portText.data() + portText.size() || portText.empty() || port > 65535) {

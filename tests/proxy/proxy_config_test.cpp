@@ -76,6 +76,22 @@ TEST_CASE("origin URLs: http and https, default ports") {
   CHECK_FALSE(parseOriginUrl("https://example.com/path"));
 }
 
+TEST_CASE("host:port refuses an empty host and hosts with spaces or control characters") {
+  // Seen while writing the one-line error test: "127.0.0.1\r\n:80" was a
+  // valid listen address, and an origin host with CR LF would reach the
+  // Host field of origin requests.
+  CHECK(parseHostPort("localhost:8080"));
+  CHECK(parseHostPort("[::1]:80"));
+  for (const char* text : {"127.0.0.1\r\n:80", "exa mple.com:80", "a\tb:80", "[]:80", "[::1\n]:80", "a\x7f:1"}) {
+    CAPTURE(std::string(text));
+    auto hp = parseHostPort(text);
+    REQUIRE_FALSE(hp);
+    CHECK(hp.message().find("bad host") != std::string::npos);
+  }
+  CHECK_FALSE(parseOriginUrl("http://a\r\nX-Evil: 1"));
+  CHECK_FALSE(parseOriginUrl("http://a b:8080"));
+}
+
 TEST_CASE("bad files are refused with one line naming file and line or field") {
   struct Case {
     const char* text;
