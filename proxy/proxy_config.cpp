@@ -102,10 +102,15 @@ HttpTime configNow(const ProxyConfig& config) {
 
 namespace {
 
+// An integer node's value. value_exact, not value<int64_t>(): toml++ 3.x
+// converts a float node with static_cast<int64_t> before checking its range
+// (undefined for 1e25), and integer settings have no business being floats.
+std::optional<std::int64_t> integerOf(const toml::node& node) { return node.value_exact<std::int64_t>(); }
+
 // Applies a byte-size string or integer node.
 Status applyBytes(const toml::node* node, const std::string& field, std::uint64_t& out) {
   if (!node) return Status::ok();
-  if (auto i = node->value<std::int64_t>()) {
+  if (auto i = integerOf(*node)) {
     if (*i < 0) return Status::error(field + ": must not be negative");
     out = static_cast<std::uint64_t>(*i);
     return Status::ok();
@@ -122,7 +127,7 @@ Status applyBytes(const toml::node* node, const std::string& field, std::uint64_
 template <typename T>
 Status applyInt(const toml::node* node, const std::string& field, T& out, std::int64_t min, std::int64_t max) {
   if (!node) return Status::ok();
-  auto i = node->value<std::int64_t>();
+  auto i = integerOf(*node);
   if (!i || *i < min || *i > max) {
     return Status::error(field + ": expected an integer in [" + std::to_string(min) + ", " + std::to_string(max) + "]");
   }

@@ -17,6 +17,16 @@ std::string writeFile(const std::string& name, const std::string& text) {
   std::ofstream(path) << text;
   return path;
 }
+
+// Loads `text` as a config file that must be refused; checks that the error
+// starts with the file's path and returns it.
+std::string refusedConfigError(const std::string& name, const std::string& text) {
+  const std::string path = writeFile(name, text);
+  auto c = loadConfigFile(path, ProxyConfig{});
+  REQUIRE_FALSE(c.isOk());
+  CHECK(c.message().find(path) == 0);
+  return c.message();
+}
 }  // namespace
 
 TEST_CASE("a TOML file sets every section, the command-line defaults fill the rest") {
@@ -74,6 +84,23 @@ TEST_CASE("origin URLs: http and https, default ports") {
   CHECK(p->hostPort.port == 8443);
   CHECK_FALSE(parseOriginUrl("ftp://example.com"));
   CHECK_FALSE(parseOriginUrl("https://example.com/path"));
+}
+
+TEST_CASE("float values for integer settings are refused, however large (fuzz)") {
+  // Found by fuzz_proxy_config (UBSan): toml++'s value<int64_t>() cast the
+  // float 1e25 to int64 before checking it fits.
+  const char* cases[] = {"capacity = 10e24\n", "capacity = 1.5\n", "threads = 2.0\n", "threads = -1e300\n",
+                         "[timeouts]\nrequest = 1e19\n"};
+  int i = 0;
+  for (const std::string text : cases) {
+    CAPTURE(text);
+    (void)refusedConfigError("float" + std::to_string(i++) + ".toml", text);
+  }
+  const std::string path = writeFile("int.toml", "capacity = 1048576\nthreads = 3\n");
+  auto c = loadConfigFile(path, ProxyConfig{});
+  REQUIRE(c.isOk());
+  CHECK(c.value().capacityBytes == 1048576);
+  CHECK(c.value().threads == 3);
 }
 
 TEST_CASE("host:port refuses an empty host and hosts with spaces or control characters") {
@@ -136,12 +163,9 @@ TEST_CASE("errors quoting newlines or control characters stay one line (fuzz)") 
   int i = 0;
   for (const std::string text : cases) {
     CAPTURE(text);
-    const std::string path = writeFile("ctl" + std::to_string(i++) + ".toml", text);
-    auto c = loadConfigFile(path, ProxyConfig{});
-    REQUIRE_FALSE(c.isOk());
-    CHECK(c.message().find(path) == 0);
-    CHECK(c.message().find('\n') == std::string::npos);
-    CHECK(c.message().find('\r') == std::string::npos);
-    CHECK(c.message().find('\t') == std::string::npos);
+    const std::string message = refusedConfigError("ctl" + std::to_string(i++) + ".toml", text);
+    CHECK(message.find('\n') == std::string::npos);
+    CHECK(message.find('\r') == std::string::npos);
+    CHECK(message.find('\t') == std::string::npos);
   }
 }
