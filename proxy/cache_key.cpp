@@ -76,6 +76,10 @@ std::optional<std::string> normaliseAuthority(std::string_view scheme, std::stri
       host = authority.substr(0, colon);
       port = authority.substr(colon + 1);
     }
+    // A reg-name or IPv4 host has no ':' (RFC 3986 §3.2.2; IPv6 needs
+    // brackets), else "a:b:80" would key as host "a:b", a key that no longer
+    // parses as the same authority.
+    if (host.find_first_of(":[]") != std::string_view::npos) return std::nullopt;
   }
   if (host.empty()) return std::nullopt;
   for (char c : host) {

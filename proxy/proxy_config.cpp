@@ -43,6 +43,13 @@ Result<HostPort> parseHostPort(std::string_view text) {
     hp.host = std::string(text.substr(0, colon));
     portText = text.substr(colon + 1);
   }
+  // The host goes to the resolver and into the Host field of origin requests:
+  // spaces or control characters (CR LF would inject header lines) are refused
+  // here, with the text, rather than failing later at connect time.
+  const bool hostOk = !hp.host.empty() && std::none_of(hp.host.begin(), hp.host.end(), [](char ch) {
+    return static_cast<unsigned char>(ch) <= 0x20 || ch == 0x7f;
+  });
+  if (!hostOk) return Result<HostPort>::error("'" + std::string(text) + "': bad host '" + hp.host + "'");
   unsigned port = 0;
   auto [p, ec] = std::from_chars(portText.data(), portText.data() + portText.size(), port);
   if (ec != std::errc() || p != portText.data() + portText.size() || portText.empty() || port > 65535) {
@@ -95,10 +102,15 @@ HttpTime configNow(const ProxyConfig& config) {
 
 namespace {
 
+// An integer node's value. value_exact, not value<int64_t>(): toml++ 3.x
+// converts a float node with static_cast<int64_t> before checking its range
+// (undefined for 1e25), and integer settings have no business being floats.
+std::optional<std::int64_t> integerOf(const toml::node& node) { return node.value_exact<std::int64_t>(); }
+
 // Applies a byte-size string or integer node.
 Status applyBytes(const toml::node* node, const std::string& field, std::uint64_t& out) {
   if (!node) return Status::ok();
-  if (auto i = node->value<std::int64_t>()) {
+  if (auto i = integerOf(*node)) {
     if (*i < 0) return Status::error(field + ": must not be negative");
     out = static_cast<std::uint64_t>(*i);
     return Status::ok();
@@ -115,7 +127,7 @@ Status applyBytes(const toml::node* node, const std::string& field, std::uint64_
 template <typename T>
 Status applyInt(const toml::node* node, const std::string& field, T& out, std::int64_t min, std::int64_t max) {
   if (!node) return Status::ok();
-  auto i = node->value<std::int64_t>();
+  auto i = integerOf(*node);
   if (!i || *i < min || *i > max) {
     return Status::error(field + ": expected an integer in [" + std::to_string(min) + ", " + std::to_string(max) + "]");
   }
@@ -161,6 +173,15 @@ Status validate(const ProxyConfig& c) {
   return Status::ok();
 }
 
+// Errors quote the offending text (toml++'s descriptions, keys, values), which
+// may hold newlines or other control characters; the error must stay one line.
+std::string oneLine(std::string message) {
+  for (char& ch : message) {
+    if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) ch = '?';
+  }
+  return message;
+}
+
 }  // namespace
 
 Result<ProxyConfig> loadConfigFile(const std::string& path, ProxyConfig c) {
@@ -169,10 +190,10 @@ Result<ProxyConfig> loadConfigFile(const std::string& path, ProxyConfig c) {
     t = toml::parse_file(path);
   } catch (const toml::parse_error& e) {
     const auto& where = e.source().begin;
-    return Result<ProxyConfig>::error(path + ":" + std::to_string(where.line) + ":" + std::to_string(where.column) +
-                                      ": " + std::string(e.description()));
+    return Result<ProxyConfig>::error(oneLine(path + ":" + std::to_string(where.line) + ":" +
+                                              std::to_string(where.column) + ": " + std::string(e.description())));
   }
-  auto fail = [&](const Status& s) { return Result<ProxyConfig>::error(path + ": " + s.message()); };
+  auto fail = [&](const Status& s) { return Result<ProxyConfig>::error(oneLine(path + ": " + s.message())); };
   static const std::vector<std::string> kKnownTop = {"listen", "origin",      "store",   "capacity", "policy",
                                                      "controller", "admin", "admin-token", "threads", "limits",
                                                      "timeouts",   "control", "hot-bytes", "origin-ca"};
@@ -296,7 +317,7 @@ std::variant<ProxyConfig, int> parseCommandLine(int argc, char** argv) {
     std::cout << app.help();
     return 0;
   } catch (const CLI::ParseError& e) {
-    std::cerr << "edgecache-proxy: " << e.what() << " (see --help)\n";
+    std::cerr << "edgecache-proxy: " << oneLine(e.what()) << " (see --help)\n";
     return 2;
   }
   ProxyConfig c;
@@ -310,7 +331,7 @@ std::variant<ProxyConfig, int> parseCommandLine(int argc, char** argv) {
     c = std::move(loaded).value();
   }
   auto bad = [](const std::string& what) {
-    std::cerr << "edgecache-proxy: " << what << "\n";
+    std::cerr << "edgecache-proxy: " << oneLine(what) << "\n";
     return 2;
   };
   if (!listen.empty()) {

@@ -11,6 +11,10 @@ namespace {
 constexpr std::string_view kMagic = "ECSO1";  // bump on any format change
 constexpr std::uint32_t kMaxFieldBytes = 1u << 20;
 constexpr std::uint32_t kMaxCount = 1u << 16;
+// Request/response times outside [1970, 9999-12-31T23:59:59Z] (the range of
+// an HTTP-date) are corruption: the proxy writes system_clock readings. Larger
+// values would overflow the age arithmetic of freshness.cpp.
+constexpr std::int64_t kLatestTimeSeconds = 253'402'300'799;
 
 void putU64(std::string& out, std::uint64_t v) {
   char b[8];
@@ -102,6 +106,9 @@ std::optional<StoredObject> decodeStoredObject(std::string_view blob) {
   o.response.varyKey = r.str();
   const std::uint64_t fields = r.u64();
   if (!r.ok || fields > kMaxCount || status < 100 || status > 999) return std::nullopt;
+  for (const HttpTime t : {o.response.requestTime, o.response.responseTime}) {
+    if (t.time_since_epoch().count() < 0 || t.time_since_epoch().count() > kLatestTimeSeconds) return std::nullopt;
+  }
   o.response.status = static_cast<int>(status);
   for (std::uint64_t i = 0; i < fields && r.ok; ++i) {
     std::string name = r.str();

@@ -143,7 +143,9 @@ std::optional<Record> decodeRecord(std::string_view bytes) {
   if (!in.ok() || in.pos() != body.size()) return std::nullopt;
   // Shape checks: the chunk count must match size and chunk size.
   if (r.chunkBytes == 0) return std::nullopt;
-  const std::uint64_t expected = (r.sizeBytes + r.chunkBytes - 1) / r.chunkBytes;
+  // ceil(size / chunkBytes) without the overflow of size + chunkBytes - 1,
+  // which let a size near 2^64 pass with (almost) no chunks.
+  const std::uint64_t expected = r.sizeBytes / r.chunkBytes + (r.sizeBytes % r.chunkBytes != 0 ? 1 : 0);
   if (expected != chunkCount) return std::nullopt;
   return r;
 }

@@ -35,6 +35,17 @@ TEST_CASE("cache key: malformed inputs give no key") {
   CHECK_FALSE(cacheKey("http", "example.com", "/a b"));
 }
 
+TEST_CASE("cache key: a host with a colon outside brackets gives no key (fuzz)") {
+  // Found by fuzz_http_rules: "8:Example.com:80" keyed as host "8:example.com",
+  // and that key no longer parsed back to itself.
+  CHECK_FALSE(cacheKey("http", "8:Example.com:80", "/"));
+  CHECK_FALSE(cacheKeyForUri("http://8:Example.com:80/a/b?x=1"));
+  CHECK_FALSE(cacheKey("http", "::1", "/"));
+  CHECK_FALSE(cacheKey("http", "a]b", "/"));
+  CHECK_FALSE(originOf("http://a:b:8080/"));
+  CHECK(cacheKey("http", "[::1]:80", "/") == Key("http://[::1]/"));
+}
+
 TEST_CASE("cache key from an absolute URI") {
   CHECK(cacheKeyForUri("HTTP://WWW.Example.com:80/x?q#f") == Key("http://www.example.com/x?q"));
   CHECK(cacheKeyForUri("https://example.com") == Key("https://example.com/"));

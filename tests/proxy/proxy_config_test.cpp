@@ -17,6 +17,16 @@ std::string writeFile(const std::string& name, const std::string& text) {
   std::ofstream(path) << text;
   return path;
 }
+
+// Loads `text` as a config file that must be refused; checks that the error
+// starts with the file's path and returns it.
+std::string refusedConfigError(const std::string& name, const std::string& text) {
+  const std::string path = writeFile(name, text);
+  auto c = loadConfigFile(path, ProxyConfig{});
+  REQUIRE_FALSE(c.isOk());
+  CHECK(c.message().find(path) == 0);
+  return c.message();
+}
 }  // namespace
 
 TEST_CASE("a TOML file sets every section, the command-line defaults fill the rest") {
@@ -76,6 +86,39 @@ TEST_CASE("origin URLs: http and https, default ports") {
   CHECK_FALSE(parseOriginUrl("https://example.com/path"));
 }
 
+TEST_CASE("float values for integer settings are refused, however large (fuzz)") {
+  // Found by fuzz_proxy_config (UBSan): toml++'s value<int64_t>() cast the
+  // float 1e25 to int64 before checking it fits.
+  const char* cases[] = {"capacity = 10e24\n", "capacity = 1.5\n", "threads = 2.0\n", "threads = -1e300\n",
+                         "[timeouts]\nrequest = 1e19\n"};
+  int i = 0;
+  for (const std::string text : cases) {
+    CAPTURE(text);
+    (void)refusedConfigError("float" + std::to_string(i++) + ".toml", text);
+  }
+  const std::string path = writeFile("int.toml", "capacity = 1048576\nthreads = 3\n");
+  auto c = loadConfigFile(path, ProxyConfig{});
+  REQUIRE(c.isOk());
+  CHECK(c.value().capacityBytes == 1048576);
+  CHECK(c.value().threads == 3);
+}
+
+TEST_CASE("host:port refuses an empty host and hosts with spaces or control characters") {
+  // Seen while writing the one-line error test: "127.0.0.1\r\n:80" was a
+  // valid listen address, and an origin host with CR LF would reach the
+  // Host field of origin requests.
+  CHECK(parseHostPort("localhost:8080"));
+  CHECK(parseHostPort("[::1]:80"));
+  for (const char* text : {"127.0.0.1\r\n:80", "exa mple.com:80", "a\tb:80", "[]:80", "[::1\n]:80", "a\x7f:1"}) {
+    CAPTURE(std::string(text));
+    auto hp = parseHostPort(text);
+    REQUIRE_FALSE(hp);
+    CHECK(hp.message().find("bad host") != std::string::npos);
+  }
+  CHECK_FALSE(parseOriginUrl("http://a\r\nX-Evil: 1"));
+  CHECK_FALSE(parseOriginUrl("http://a b:8080"));
+}
+
 TEST_CASE("bad files are refused with one line naming file and line or field") {
   struct Case {
     const char* text;
@@ -105,4 +148,24 @@ TEST_CASE("bad files are refused with one line naming file and line or field") {
   }
   auto missing = loadConfigFile("/nonexistent/edgecache.toml", ProxyConfig{});
   CHECK_FALSE(missing.isOk());
+}
+
+TEST_CASE("errors quoting newlines or control characters stay one line (fuzz)") {
+  // Found by fuzz_proxy_config: toml++ echoed the raw newline after "n"
+  // ("expected 'nan', saw 'n<LF>'"), and keys and values quoted in field
+  // errors can hold escaped control characters.
+  const char* cases[] = {
+      "capacity = n\n",
+      "\"bo\\ngus\" = 1\n",
+      "policy = \"l\\nr\\tu\"\n",
+      "listen = \"127.0.0.1:8\\n0\"\n",
+  };
+  int i = 0;
+  for (const std::string text : cases) {
+    CAPTURE(text);
+    const std::string message = refusedConfigError("ctl" + std::to_string(i++) + ".toml", text);
+    CHECK(message.find('\n') == std::string::npos);
+    CHECK(message.find('\r') == std::string::npos);
+    CHECK(message.find('\t') == std::string::npos);
+  }
 }

@@ -312,3 +312,26 @@ TEST_CASE("store: open errors are reported, not thrown") {
   noCreate.createIfMissing = false;
   CHECK_FALSE(ObjectStore::open(noCreate).isOk());
 }
+
+TEST_CASE("record format: a size whose chunk count would overflow is rejected (fuzz)") {
+  // Found by fuzz_stored_records: the chunk count was checked against
+  // (size + chunkBytes - 1) / chunkBytes, which wraps for sizes near 2^64,
+  // so a record claiming 2^64-1 bytes in zero chunks decoded as valid.
+  detail::Record r;
+  r.generation = 7;
+  r.sizeBytes = UINT64_MAX;
+  r.chunkBytes = 2;
+  CHECK_FALSE(detail::decodeRecord(detail::encodeRecord(r)));
+  r.sizeBytes = UINT64_MAX - 65535;
+  r.chunkBytes = 65538;
+  CHECK_FALSE(detail::decodeRecord(detail::encodeRecord(r)));
+
+  r.sizeBytes = 10;
+  r.chunkBytes = 4;
+  r.chunkHashes = {1, 2, 3};
+  r.metadata = "m";
+  const auto decoded = detail::decodeRecord(detail::encodeRecord(r));
+  REQUIRE(decoded);
+  CHECK(decoded->sizeBytes == 10);
+  CHECK(decoded->chunkHashes == r.chunkHashes);
+}
