@@ -55,6 +55,19 @@ def main(root):
                 + struct.pack("<Q", 0) + struct.pack("<Q", 1) + struct.pack("<Q", 4) + b"Vary"
                 + struct.pack("<Q", 1) + b"a" + struct.pack("<Q", 1) + struct.pack("<Q", 1) + b"a",
     }
+    # Model files: the shipped models, read here (not committed as copies),
+    # framed for fuzz_model_file's modes (0x07: magic, version 2 and the
+    # checksum added by the harness; 0x01: checksum only; 0x00: as is).
+    models = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "agent", "models")
+    seeds["fuzz_model_file"] = {}
+    for name in ("edge.ecdrl", "default.ecdrl"):
+        with open(os.path.join(models, name), "rb") as f:
+            model = f.read()
+        version = struct.unpack_from("<I", model, 16)[0]
+        stem = name.split(".")[0]
+        seeds["fuzz_model_file"][stem + "_raw"] = bytes([0]) + model
+        seeds["fuzz_model_file"][stem + "_sum"] = bytes([0x01]) + model[:-8]
+        seeds["fuzz_model_file"][stem + "_framed"] = bytes([0x07 | (0x08 if version == 1 else 0)]) + model[20:-8]
     for target, files in seeds.items():
         d = os.path.join(root, target)
         os.makedirs(d, exist_ok=True)
