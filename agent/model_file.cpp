@@ -223,6 +223,7 @@ Result<ModelArchitecture> ModelArchitecture::parse(const std::string& text) {
   std::stringstream ss(text);
   std::string item;
   std::size_t seen = 0;
+  std::set<std::string> given;
   while (std::getline(ss, item, ',')) {
     const auto eq = item.find('=');
     if (eq == std::string::npos) return Result<ModelArchitecture>::error("architecture: bad item '" + excerpt(item) + "'");
@@ -234,6 +235,10 @@ Result<ModelArchitecture> ModelArchitecture::parse(const std::string& text) {
     }
     auto it = fields.find(key);
     if (it == fields.end()) return Result<ModelArchitecture>::error("architecture: unknown field '" + excerpt(key) + "'");
+    // Counting items is not enough: a repeated field would stand in for a
+    // missing one, which then keeps its default (0 for the feature dims).
+    if (!given.insert(key).second)
+      return Result<ModelArchitecture>::error("architecture: field '" + key + "' given twice");
     try {
       std::size_t used = 0;
       const unsigned long v = std::stoul(value, &used);

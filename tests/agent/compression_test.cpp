@@ -263,6 +263,17 @@ TEST_CASE("model file errors quoting the file stay one short line") {
   oneShortLine(shape.message());
 }
 
+TEST_CASE("model architecture: a field given twice is refused, not defaulted") {
+  // Found with fuzz/fuzz_model_file: six items were counted as six fields,
+  // so "global=1" six times parsed, with per_policy=0 and policies=0.
+  auto dup = ModelArchitecture::parse("global=1,global=1,global=1,global=1,global=1,global=1");
+  REQUIRE_FALSE(dup.isOk());
+  CHECK(dup.message() == "architecture: field 'global' given twice");
+  auto ok = ModelArchitecture::parse("global=43,per_policy=30,policies=8,trunk=32x2,embed=8,head=16");
+  REQUIRE(ok.isOk());
+  CHECK(ok->describe() == "global=43,per_policy=30,policies=8,trunk=32x2,embed=8,head=16");
+}
+
 TEST_CASE("the plain C++ forward matches the torch forward") {
   const ModelFile full = defaultModel();
   auto torchNet = ActorCritic::fromModelFile(full, "default");
