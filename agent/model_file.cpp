@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <limits>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string_view>
@@ -157,6 +159,20 @@ class Reader {
 };
 
 bool isNormTensor(const std::string& name) { return name.rfind("norm.", 0) == 0; }
+
+// One id of the header's policy_ids: decimal digits only, within PolicyId.
+// (std::stoul took signs, white space and trailing junk, and the cast
+// truncated ids above 65535 to other, valid-looking ids.)
+std::optional<cachelib::PolicyId> parsePolicyId(std::string_view text) {
+  if (text.empty() || text.size() > 5) return std::nullopt;
+  std::uint32_t v = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + std::uint32_t(c - '0');
+  }
+  if (v > std::numeric_limits<cachelib::PolicyId>::max()) return std::nullopt;
+  return static_cast<cachelib::PolicyId>(v);
+}
 
 // File text quoted in an error: at most `max` bytes (then "..."), control
 // characters as '?', so the message stays one short line whatever the file
@@ -352,11 +368,9 @@ Result<ModelFile> decodeModelFile(const std::string& bytes, const std::string& s
       std::stringstream ids(value);
       std::string id;
       while (std::getline(ids, id, ',')) {
-        try {
-          m.policyIds.push_back(static_cast<cachelib::PolicyId>(std::stoul(id)));
-        } catch (const std::exception&) {
-          return bad("corrupt policy_ids '" + excerpt(value) + "'");
-        }
+        const auto policy = parsePolicyId(id);
+        if (!policy) return bad("corrupt policy_ids '" + excerpt(value) + "'");
+        m.policyIds.push_back(*policy);
       }
       haveIds = true;
     } else if (key == "precision" && m.formatVersion >= 2) {

@@ -274,6 +274,25 @@ TEST_CASE("model architecture: a field given twice is refused, not defaulted") {
   CHECK(ok->describe() == "global=43,per_policy=30,policies=8,trunk=32x2,embed=8,head=16");
 }
 
+TEST_CASE("model file policy_ids: only plain registry ids, nothing truncated") {
+  // std::stoul read "65536" (cast to PolicyId: 0), "-1" (65535), " 7" and
+  // "3junk" (3): a damaged id list could pass checkCompatible as another.
+  auto file = [](const std::string& ids) {
+    const std::string header = "architecture=global=1,per_policy=1,policies=1,trunk=4x2,embed=1,head=1\n"
+                               "feature_schema=s\npolicy_ids=" + ids + "\n";
+    return decodeModelFile(modelFileBytes(header, std::string(4, '\0')), "ids.ecdrl");  // no tensors
+  };
+  auto good = file("0,1,65535");
+  REQUIRE_MESSAGE(good.isOk(), good.message());
+  CHECK(good->policyIds == std::vector<cachelib::PolicyId>{0, 1, 65535});
+  for (const char* bad : {"65536", "0,1,65537", "-1", " 7", "3junk", "+3", "1,,2", "99999999999999999999999"}) {
+    auto r = file(bad);
+    INFO(std::string(bad));
+    REQUIRE_FALSE(r.isOk());
+    CHECK(r.message().rfind("ids.ecdrl: corrupt policy_ids '", 0) == 0);
+  }
+}
+
 TEST_CASE("the plain C++ forward matches the torch forward") {
   const ModelFile full = defaultModel();
   auto torchNet = ActorCritic::fromModelFile(full, "default");
