@@ -55,6 +55,13 @@ def main(root):
                 + struct.pack("<Q", 0) + struct.pack("<Q", 1) + struct.pack("<Q", 4) + b"Vary"
                 + struct.pack("<Q", 1) + b"a" + struct.pack("<Q", 1) + struct.pack("<Q", 1) + b"a",
     }
+    # Admin API: flags (0x01 hold present, 0x02 url present), then
+    # body NUL hold NUL url NUL Authorization NUL token.
+    seeds["fuzz_admin_request"] = {
+        "capacity": bytes([0x03]) + b"512MiB\n\x003600\x00http://Example.com:80/a?b\x00Bearer s3cret\x00s3cret",
+        "policy": bytes([0x01]) + b" LRU\x002592000\x00\x00bearer  s3cret \x00s3cret",
+        "path": bytes([0x02]) + b"belady\x00\x00/p/../q?x=1#f\x00Basic abc\x00",
+    }
     # Model files: the shipped models, read here (not committed as copies),
     # framed for fuzz_model_file's modes (0x07: magic, version 2 and the
     # checksum added by the harness; 0x01: checksum only; 0x00: as is).
