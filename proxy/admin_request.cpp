@@ -50,15 +50,13 @@ cachelib::Result<std::chrono::seconds> parseHoldParam(const std::optional<std::s
   using R = cachelib::Result<std::chrono::seconds>;
   if (!hold) return std::chrono::seconds{0};
   const std::string_view text = *hold;
+  // Length and digits are checked before accumulating: eight digits cannot
+  // overflow, a client's 20 could (undefined behaviour, not just a refusal).
+  const bool ok = !text.empty() && text.size() <= 8 &&
+                  std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
   long long v = 0;
-  bool ok = !text.empty() && text.size() <= 8;
-  for (char c : text) {
-    if (c < '0' || c > '9') {
-      ok = false;
-      break;
-    }
-    v = v * 10 + (c - '0');
-  }
+  if (ok)
+    for (char c : text) v = v * 10 + (c - '0');
   if (!ok || v < 1 || v > kMaxAdminHoldSeconds)
     return R::error("hold: expected whole seconds in 1.." + std::to_string(kMaxAdminHoldSeconds) + ", got '" +
                     std::string(text) + "'");

@@ -45,6 +45,19 @@ TEST_CASE("hold parameter: absent is 0, else 1..30 days of whole seconds") {
   }
 }
 
+TEST_CASE("hold parameter: a long run of digits is refused without overflow") {
+  // Found by fuzz/fuzz_admin_request (UBSan): the length limit did not stop
+  // the digit loop, so ?hold= with 19+ digits overflowed a long long.
+  for (std::size_t digits : {9u, 19u, 20u, 40u, 4000u}) {
+    const std::string text(digits, '4');
+    auto r = parseHoldParam(std::string_view(text));
+    REQUIRE_FALSE(r);
+    CHECK(r.message().rfind("hold: expected whole seconds in 1..2592000", 0) == 0);
+  }
+  const std::string fuzzed = "3444444444444444444444444444444600";
+  CHECK_FALSE(parseHoldParam(std::string_view(fuzzed)));
+}
+
 TEST_CASE("purge url: present and non-empty, returned unchanged") {
   CHECK(parsePurgeUrl("http://a/b?c").value() == "http://a/b?c");
   CHECK(parsePurgeUrl(std::nullopt).message() == "purge: missing query parameter url");
