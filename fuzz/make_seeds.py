@@ -75,6 +75,14 @@ def main(root):
         seeds["fuzz_model_file"][stem + "_raw"] = bytes([0]) + model
         seeds["fuzz_model_file"][stem + "_sum"] = bytes([0x01]) + model[:-8]
         seeds["fuzz_model_file"][stem + "_framed"] = bytes([0x07 | (0x08 if version == 1 else 0)]) + model[20:-8]
+    # Hand-made headers (mode 0x07): a repeated architecture field, odd ids.
+    def model_header(text):
+        return bytes([0x07]) + struct.pack("<Q", len(text)) + text + struct.pack("<I", 0)
+    seeds["fuzz_model_file"]["dup_arch"] = model_header(
+        b"architecture=" + b",".join([b"global=1"] * 6) + b"\nfeature_schema=s\npolicy_ids=0\n")
+    seeds["fuzz_model_file"]["odd_ids"] = model_header(
+        b"architecture=global=1,per_policy=1,policies=1,trunk=4x2,embed=1,head=1\nfeature_schema=s\n"
+        b"policy_ids=65537,-1, 7,3junk\n")
     for target, files in seeds.items():
         d = os.path.join(root, target)
         os.makedirs(d, exist_ok=True)
