@@ -7,8 +7,11 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <limits>
+#include <optional>
 #include <set>
 #include <sstream>
+#include <string_view>
 
 #include "agent/features.h"
 
@@ -157,6 +160,31 @@ class Reader {
 
 bool isNormTensor(const std::string& name) { return name.rfind("norm.", 0) == 0; }
 
+// One id of the header's policy_ids: decimal digits only, within PolicyId.
+// (std::stoul took signs, white space and trailing junk, and the cast
+// truncated ids above 65535 to other, valid-looking ids.)
+std::optional<cachelib::PolicyId> parsePolicyId(std::string_view text) {
+  if (text.empty() || text.size() > 5) return std::nullopt;
+  std::uint32_t v = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + std::uint32_t(c - '0');
+  }
+  if (v > std::numeric_limits<cachelib::PolicyId>::max()) return std::nullopt;
+  return static_cast<cachelib::PolicyId>(v);
+}
+
+// File text quoted in an error: at most `max` bytes (then "..."), control
+// characters as '?', so the message stays one short line whatever the file
+// holds (a header "line" may be 1 MiB of binary).
+std::string excerpt(std::string_view text, std::size_t max = 60) {
+  std::string out(text.substr(0, max));
+  for (char& c : out)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  if (text.size() > max) out += "...";
+  return out;
+}
+
 }  // namespace
 
 const char* precisionName(Precision p) noexcept {
@@ -211,28 +239,33 @@ Result<ModelArchitecture> ModelArchitecture::parse(const std::string& text) {
   std::stringstream ss(text);
   std::string item;
   std::size_t seen = 0;
+  std::set<std::string> given;
   while (std::getline(ss, item, ',')) {
     const auto eq = item.find('=');
-    if (eq == std::string::npos) return Result<ModelArchitecture>::error("architecture: bad item '" + item + "'");
+    if (eq == std::string::npos) return Result<ModelArchitecture>::error("architecture: bad item '" + excerpt(item) + "'");
     std::string key = item.substr(0, eq), value = item.substr(eq + 1);
     if (key == "trunk") {
       if (value.size() < 3 || value.substr(value.size() - 2) != "x2")
-        return Result<ModelArchitecture>::error("architecture: unsupported trunk '" + value + "'");
+        return Result<ModelArchitecture>::error("architecture: unsupported trunk '" + excerpt(value) + "'");
       value.resize(value.size() - 2);
     }
     auto it = fields.find(key);
-    if (it == fields.end()) return Result<ModelArchitecture>::error("architecture: unknown field '" + key + "'");
+    if (it == fields.end()) return Result<ModelArchitecture>::error("architecture: unknown field '" + excerpt(key) + "'");
+    // Counting items is not enough: a repeated field would stand in for a
+    // missing one, which then keeps its default (0 for the feature dims).
+    if (!given.insert(key).second)
+      return Result<ModelArchitecture>::error("architecture: field '" + key + "' given twice");
     try {
       std::size_t used = 0;
       const unsigned long v = std::stoul(value, &used);
       if (used != value.size() || v == 0 || v > 65536) throw std::out_of_range("dims");
       *it->second = static_cast<std::uint32_t>(v);
     } catch (const std::exception&) {
-      return Result<ModelArchitecture>::error("architecture: bad value '" + item + "'");
+      return Result<ModelArchitecture>::error("architecture: bad value '" + excerpt(item) + "'");
     }
     ++seen;
   }
-  if (seen != fields.size()) return Result<ModelArchitecture>::error("architecture: missing fields in '" + text + "'");
+  if (seen != fields.size()) return Result<ModelArchitecture>::error("architecture: missing fields in '" + excerpt(text, 120) + "'");
   return a;
 }
 
@@ -321,7 +354,7 @@ Result<ModelFile> decodeModelFile(const std::string& bytes, const std::string& s
   bool haveArch = false, haveSchema = false, haveIds = false;
   while (std::getline(hs, line)) {
     const auto eq = line.find('=');
-    if (eq == std::string::npos) return bad("corrupt header line '" + line.substr(0, 60) + "'");
+    if (eq == std::string::npos) return bad("corrupt header line '" + excerpt(line) + "'");
     const std::string key = line.substr(0, eq), value = line.substr(eq + 1);
     if (key == "architecture") {
       auto a = ModelArchitecture::parse(value);
@@ -335,30 +368,28 @@ Result<ModelFile> decodeModelFile(const std::string& bytes, const std::string& s
       std::stringstream ids(value);
       std::string id;
       while (std::getline(ids, id, ',')) {
-        try {
-          m.policyIds.push_back(static_cast<cachelib::PolicyId>(std::stoul(id)));
-        } catch (const std::exception&) {
-          return bad("corrupt policy_ids '" + value + "'");
-        }
+        const auto policy = parsePolicyId(id);
+        if (!policy) return bad("corrupt policy_ids '" + excerpt(value) + "'");
+        m.policyIds.push_back(*policy);
       }
       haveIds = true;
     } else if (key == "precision" && m.formatVersion >= 2) {
       if (value == "fp32") m.precision = Precision::kFloat32;
       else if (value == "fp16") m.precision = Precision::kFloat16;
       else if (value == "int8") m.precision = Precision::kInt8;
-      else return bad("unknown precision '" + value.substr(0, 20) + "' (this build knows fp32, fp16, int8)");
+      else return bad("unknown precision '" + excerpt(value, 20) + "' (this build knows fp32, fp16, int8)");
     } else if (key == "engine" && m.formatVersion >= 2) {
       if (value == "torch") m.engine = InferenceEngine::kTorch;
       else if (value == "plain") m.engine = InferenceEngine::kPlain;
       else if (value == "plain-int8") m.engine = InferenceEngine::kPlainInt8;
       else if (value == "torch-qnnpack") m.engine = InferenceEngine::kTorchQnnpack;
       else if (value == "torch-xnnpack") m.engine = InferenceEngine::kTorchXnnpack;
-      else return bad("unknown inference engine '" + value.substr(0, 20) +
+      else return bad("unknown inference engine '" + excerpt(value, 20) +
                       "' (this build knows torch, plain, plain-int8, torch-qnnpack, torch-xnnpack)");
     } else if (key.rfind("meta.", 0) == 0) {
       m.metadata[key.substr(5)] = value;
     } else {
-      return bad("unknown header field '" + key + "'");
+      return bad("unknown header field '" + excerpt(key) + "'");
     }
   }
   if (!haveArch || !haveSchema || !haveIds) return bad("header lacks architecture, feature_schema or policy_ids");
@@ -373,20 +404,20 @@ Result<ModelFile> decodeModelFile(const std::string& bytes, const std::string& s
     std::uint64_t n = 1;
     for (std::uint32_t d = 0; d < rank; ++d) {
       std::int64_t dim = 0;
-      if (!r.get(dim) || dim < 0 || dim > (1 << 24)) return bad("corrupt shape of tensor '" + t.name + "'");
+      if (!r.get(dim) || dim < 0 || dim > (1 << 24)) return bad("corrupt shape of tensor '" + excerpt(t.name) + "'");
       t.shape.push_back(dim);
       n *= std::uint64_t(dim);
-      if (n > (1u << 26)) return bad("tensor '" + t.name + "' is implausibly large");
+      if (n > (1u << 26)) return bad("tensor '" + excerpt(t.name) + "' is implausibly large");
     }
     std::uint8_t storage = 0;
     if (m.formatVersion >= 2 && (!r.get(storage) || storage > 2))
-      return bad("corrupt storage type of tensor '" + t.name + "'");
+      return bad("corrupt storage type of tensor '" + excerpt(t.name) + "'");
     t.storage = static_cast<TensorStorage>(storage);
     bool ok = false;
     if (t.storage == TensorStorage::kFloat16) ok = r.getHalfs(n, t.values);
     else if (t.storage == TensorStorage::kInt8) ok = r.getInt8Rows(rowsOf(t), n, t.values);
     else ok = r.getFloats(n, t.values);
-    if (!ok) return bad("truncated data of tensor '" + t.name + "'");
+    if (!ok) return bad("truncated data of tensor '" + excerpt(t.name) + "'");
     m.tensors.push_back(std::move(t));
   }
   if (r.pos() != body) return bad(std::to_string(body - r.pos()) + " unexpected trailing bytes");
@@ -405,7 +436,7 @@ Status checkCompatible(const ModelFile& m, const std::string& source,
                        const std::map<std::string, std::vector<std::int64_t>>& expected) {
   auto bad = [&](const std::string& why) { return Status::error(source + ": " + why); };
   if (m.featureSchema != kFeatureSchema)
-    return bad("feature schema '" + m.featureSchema.substr(0, 40) + "...' differs from this build's '" +
+    return bad("feature schema '" + excerpt(m.featureSchema, 40) + "...' differs from this build's '" +
                std::string(kFeatureSchema).substr(0, 40) + "...' (retrain the model)");
   const auto ids = actionPolicyIds();
   if (m.policyIds != ids)
@@ -424,8 +455,8 @@ Status checkCompatible(const ModelFile& m, const std::string& source,
   std::set<std::string> seen;
   for (const auto& t : m.tensors) {
     auto it = expected.find(t.name);
-    if (it == expected.end()) return bad("unexpected tensor '" + t.name + "' for architecture " + a.describe());
-    if (!seen.insert(t.name).second) return bad("tensor '" + t.name + "' appears twice");
+    if (it == expected.end()) return bad("unexpected tensor '" + excerpt(t.name) + "' for architecture " + a.describe());
+    if (!seen.insert(t.name).second) return bad("tensor '" + excerpt(t.name) + "' appears twice");
     if (it->second != t.shape) {
       auto dims = [](const std::vector<std::int64_t>& shape) {
         std::string s;
@@ -436,7 +467,7 @@ Status checkCompatible(const ModelFile& m, const std::string& source,
         return s;
       };
       const std::string got = dims(t.shape), want = dims(it->second);
-      return bad("tensor '" + t.name + "' has shape [" + got + "], architecture " + a.describe() + " needs [" + want +
+      return bad("tensor '" + excerpt(t.name) + "' has shape [" + got + "], architecture " + a.describe() + " needs [" + want +
                  "]");
     }
   }

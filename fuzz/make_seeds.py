@@ -55,6 +55,34 @@ def main(root):
                 + struct.pack("<Q", 0) + struct.pack("<Q", 1) + struct.pack("<Q", 4) + b"Vary"
                 + struct.pack("<Q", 1) + b"a" + struct.pack("<Q", 1) + struct.pack("<Q", 1) + b"a",
     }
+    # Admin API: flags (0x01 hold present, 0x02 url present), then
+    # body NUL hold NUL url NUL Authorization NUL token.
+    seeds["fuzz_admin_request"] = {
+        "capacity": bytes([0x03]) + b"512MiB\n\x003600\x00http://Example.com:80/a?b\x00Bearer s3cret\x00s3cret",
+        "policy": bytes([0x01]) + b" LRU\x002592000\x00\x00bearer  s3cret \x00s3cret",
+        "path": bytes([0x02]) + b"belady\x00\x00/p/../q?x=1#f\x00Basic abc\x00",
+    }
+    # Model files: the shipped models, read here (not committed as copies),
+    # framed for fuzz_model_file's modes (0x07: magic, version 2 and the
+    # checksum added by the harness; 0x01: checksum only; 0x00: as is).
+    models = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "agent", "models")
+    seeds["fuzz_model_file"] = {}
+    for name in ("edge.ecdrl", "default.ecdrl"):
+        with open(os.path.join(models, name), "rb") as f:
+            model = f.read()
+        version = struct.unpack_from("<I", model, 16)[0]
+        stem = name.split(".")[0]
+        seeds["fuzz_model_file"][stem + "_raw"] = bytes([0]) + model
+        seeds["fuzz_model_file"][stem + "_sum"] = bytes([0x01]) + model[:-8]
+        seeds["fuzz_model_file"][stem + "_framed"] = bytes([0x07 | (0x08 if version == 1 else 0)]) + model[20:-8]
+    # Hand-made headers (mode 0x07): a repeated architecture field, odd ids.
+    def model_header(text):
+        return bytes([0x07]) + struct.pack("<Q", len(text)) + text + struct.pack("<I", 0)
+    seeds["fuzz_model_file"]["dup_arch"] = model_header(
+        b"architecture=" + b",".join([b"global=1"] * 6) + b"\nfeature_schema=s\npolicy_ids=0\n")
+    seeds["fuzz_model_file"]["odd_ids"] = model_header(
+        b"architecture=global=1,per_policy=1,policies=1,trunk=4x2,embed=1,head=1\nfeature_schema=s\n"
+        b"policy_ids=65537,-1, 7,3junk\n")
     for target, files in seeds.items():
         d = os.path.join(root, target)
         os.makedirs(d, exist_ok=True)

@@ -12,8 +12,8 @@
 #include <httplib.h>
 #include <sys/socket.h>
 
-#include "cachelib/byte_size.h"
 #include "cachelib/policy_registry.h"
+#include "proxy/admin_request.h"
 
 namespace edgecache::proxy {
 
@@ -45,46 +45,16 @@ std::string jsonString(std::string_view s) {
   return out;
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
-
-// Compares in time independent of where the strings differ, so the token
-// cannot be guessed byte by byte from response times.
-bool constantTimeEquals(std::string_view a, std::string_view b) {
-  unsigned char diff = a.size() == b.size() ? 0 : 1;
-  for (std::size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ (i < b.size() ? b[i] : 0));
-  return diff == 0;
-}
-
 void replyError(httplib::Response& res, int status, std::string_view message) {
   res.status = status;
   res.set_content(jsonError(message) + "\n", kJson);
 }
 
-constexpr long long kMaxHoldSeconds = 30LL * 24 * 3600;
-
-// `?hold=SECONDS`: absent -> 0 (until released); else a whole number in
-// [1, kMaxHoldSeconds]. Returns nullopt (and `error`) otherwise.
-std::optional<std::chrono::seconds> parseHold(const httplib::Request& req, std::string& error) {
-  if (!req.has_param("hold")) return std::chrono::seconds{0};
-  const std::string text = req.get_param_value("hold");
-  long long v = 0;
-  bool ok = !text.empty() && text.size() <= 8;
-  for (char c : text) {
-    if (c < '0' || c > '9') {
-      ok = false;
-      break;
-    }
-    v = v * 10 + (c - '0');
-  }
-  if (!ok || v < 1 || v > kMaxHoldSeconds) {
-    error = "hold: expected whole seconds in 1.." + std::to_string(kMaxHoldSeconds) + ", got '" + text + "'";
-    return std::nullopt;
-  }
-  return std::chrono::seconds{v};
+// The query parameter `name`, if the request has it.
+std::optional<std::string_view> param(const httplib::Request& req, const char* name) {
+  if (!req.has_param(name)) return std::nullopt;
+  auto it = req.params.lower_bound(name);  // the first value, like get_param_value
+  return std::string_view(it->second);
 }
 
 std::string holdJson(std::chrono::seconds hold) { return hold.count() > 0 ? std::to_string(hold.count()) : "null"; }
@@ -125,34 +95,27 @@ struct AdminServer::Impl {
 
   void handleCapacity(const httplib::Request& req, httplib::Response& res) {
     guarded(res, [&] {
-      const auto text = trim(req.body);
-      if (text.empty()) return replyError(res, 400, "capacity: empty body (expected bytes, e.g. 536870912 or 512MiB)");
-      auto bytes = cachelib::parseByteSize(text);
-      if (!bytes) return replyError(res, 400, "capacity: " + bytes.message());
-      std::string error;
-      const auto hold = parseHold(req, error);
-      if (!hold) return replyError(res, 400, "capacity: " + error);
-      if (auto s = hooks.setCapacity(bytes.value(), *hold); !s) return replyError(res, 400, "capacity: " + s.message());
+      auto bytes = parseCapacityBody(req.body);
+      if (!bytes) return replyError(res, 400, bytes.message());
+      const auto hold = parseHoldParam(param(req, "hold"));
+      if (!hold) return replyError(res, 400, "capacity: " + hold.message());
+      if (auto s = hooks.setCapacity(bytes.value(), hold.value()); !s) return replyError(res, 400, "capacity: " + s.message());
       res.set_content("{\"ok\":true,\"capacityBytes\":" + std::to_string(bytes.value()) +
-                          ",\"holdSeconds\":" + holdJson(*hold) + "}\n",
+                          ",\"holdSeconds\":" + holdJson(hold.value()) + "}\n",
                       kJson);
     });
   }
 
   void handlePolicy(const httplib::Request& req, httplib::Response& res) {
     guarded(res, [&] {
-      std::string name(trim(req.body));
-      std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
-      if (name.empty()) return replyError(res, 400, "policy: empty body (expected one of: " + cachelib::policyNames(false) + ")");
-      const auto* info = cachelib::findPolicy(name);
-      if (!info) return replyError(res, 400, "policy: unknown policy '" + name + "' (known: " + cachelib::policyNames(false) + ")");
-      if (info->offline) return replyError(res, 400, "policy: '" + name + "' is an offline bound, not a live policy");
-      std::string error;
-      const auto hold = parseHold(req, error);
-      if (!hold) return replyError(res, 400, "policy: " + error);
-      if (auto s = hooks.setPolicy(info->id, *hold); !s) return replyError(res, 400, "policy: " + s.message());
+      auto policy = parsePolicyBody(req.body);
+      if (!policy) return replyError(res, 400, policy.message());
+      const auto* info = policy.value();
+      const auto hold = parseHoldParam(param(req, "hold"));
+      if (!hold) return replyError(res, 400, "policy: " + hold.message());
+      if (auto s = hooks.setPolicy(info->id, hold.value()); !s) return replyError(res, 400, "policy: " + s.message());
       res.set_content("{\"ok\":true,\"policy\":" + jsonString(info->name) + ",\"id\":" + std::to_string(info->id) +
-                          ",\"holdSeconds\":" + holdJson(*hold) + "}\n",
+                          ",\"holdSeconds\":" + holdJson(hold.value()) + "}\n",
                       kJson);
     });
   }
@@ -166,9 +129,9 @@ struct AdminServer::Impl {
 
   void handlePurge(const httplib::Request& req, httplib::Response& res) {
     guarded(res, [&] {
-      const auto url = req.get_param_value("url");
-      if (url.empty()) return replyError(res, 400, "purge: missing query parameter url");
-      auto n = hooks.purge(url);
+      const auto url = parsePurgeUrl(param(req, "url"));
+      if (!url) return replyError(res, 400, url.message());
+      auto n = hooks.purge(url.value());
       if (!n) return replyError(res, 400, "purge: " + n.message());
       res.set_content("{\"ok\":true,\"purged\":" + std::to_string(n.value()) + "}\n", kJson);
     });
@@ -210,11 +173,7 @@ struct AdminServer::Impl {
     if (!options.bearerToken.empty()) {
       server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
         const auto header = req.get_header_value("Authorization");
-        constexpr std::string_view kScheme = "Bearer ";
-        const bool ok = header.size() > kScheme.size() && std::equal(kScheme.begin(), kScheme.end(), header.begin(), [](char a, char b) {
-                          return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
-                        }) && constantTimeEquals(trim(std::string_view(header).substr(kScheme.size())), options.bearerToken);
-        if (ok) return httplib::Server::HandlerResponse::Unhandled;
+        if (bearerTokenMatches(header, options.bearerToken)) return httplib::Server::HandlerResponse::Unhandled;
         res.set_header("WWW-Authenticate", "Bearer realm=\"edgecache-admin\"");
         replyError(res, 401, header.empty() ? "missing bearer token" : "invalid bearer token");
         return httplib::Server::HandlerResponse::Handled;

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cachelib/policy_registry.h"
+#include "proxy/admin_request.h"
 #include "proxy/cache_key.h"
 
 namespace edgecache::proxy {
@@ -271,12 +272,7 @@ bool ProxyAdmin::releaseCapacity() { return loop_ != nullptr && loop_->releaseCa
 bool ProxyAdmin::releasePolicy() { return loop_ != nullptr && loop_->releasePolicy(); }
 
 cachelib::Result<std::uint64_t> ProxyAdmin::purge(std::string_view url) {
-  std::optional<std::string> key;
-  if (!url.empty() && url.front() == '/') {
-    key = cacheKey("http", defaultAuthority_, url);
-  } else {
-    key = cacheKeyForUri(url);
-  }
+  const auto key = purgeCacheKey(url, defaultAuthority_);
   if (!key) return cachelib::Result<std::uint64_t>::error("not an http(s) URL or absolute path: " + std::string(url));
   return static_cast<std::uint64_t>(index_.invalidate(*key));
 }

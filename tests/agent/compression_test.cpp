@@ -35,6 +35,22 @@ Observation randomObservation(std::uint64_t seed, double scale = 1.0) {
   return o;
 }
 
+// A version-2 model file around `header` and the raw tensor section
+// `tensors` (count included), with a correct checksum: reaches the field
+// parsing however odd the content.
+std::string modelFileBytes(const std::string& header, const std::string& tensors) {
+  std::string b("EDGECACHE-DRL\n\0\0", 16);
+  const std::uint32_t version = kModelFormatVersion;
+  const std::uint64_t headerLen = header.size();
+  b.append(reinterpret_cast<const char*>(&version), 4);
+  b.append(reinterpret_cast<const char*>(&headerLen), 8);
+  b += header + tensors;
+  std::uint64_t h = 0xcbf29ce484222325ull;
+  for (unsigned char c : b) h = (h ^ c) * 0x100000001b3ull;
+  b.append(reinterpret_cast<const char*>(&h), 8);
+  return b;
+}
+
 ModelFile defaultModel() {
   auto m = readModelFile(defaultModelPath());
   REQUIRE_MESSAGE(m.isOk(), m.message());
@@ -204,6 +220,77 @@ TEST_CASE("model file versions: version 1 still loads; unknown precision or stor
   auto s = decodeModelFile(refix(badStorage), "s.ecdrl");
   REQUIRE_FALSE(s.isOk());
   CHECK(s.message().find("storage") != std::string::npos);
+}
+
+TEST_CASE("model file errors quoting the file stay one short line") {
+  // Found by fuzz/fuzz_model_file: a checksum-valid file whose header holds
+  // binary bytes was refused with the bytes (CR, NUL, ...) quoted raw, and a
+  // long unknown key was quoted whole (up to the 1 MiB header limit).
+  const auto file = modelFileBytes;
+  auto oneShortLine = [](const std::string& message) {
+    INFO(message);
+    CHECK(message.rfind("m.ecdrl: ", 0) == 0);
+    CHECK(message.size() < 300);
+    for (unsigned char c : message) CHECK_MESSAGE((c >= 0x20 && c != 0x7f), "control character ", int(c));
+  };
+  const std::string good = "architecture=global=1,per_policy=1,policies=1,trunk=4x2,embed=1,head=1\n"
+                           "feature_schema=s\npolicy_ids=0\n";
+  auto line = decodeModelFile(file(std::string("\x0e\r\x03\x00\x01\xff\n", 7) + good, ""), "m.ecdrl");
+  REQUIRE_FALSE(line.isOk());
+  CHECK(line.message().find("corrupt header line") != std::string::npos);
+  oneShortLine(line.message());
+
+  auto key = decodeModelFile(file(good + std::string(5000, 'k') + "\r=v\n", ""), "m.ecdrl");
+  REQUIRE_FALSE(key.isOk());
+  CHECK(key.message().find("unknown header field") != std::string::npos);
+  oneShortLine(key.message());
+
+  auto arch = decodeModelFile(file("architecture=global=1\r,x\n", ""), "m.ecdrl");
+  REQUIRE_FALSE(arch.isOk());
+  oneShortLine(arch.message());
+
+  std::string tensor;
+  const std::uint32_t count = 1, nameLen = 4, rank = 1;
+  const std::int64_t dim = -1;
+  tensor.append(reinterpret_cast<const char*>(&count), 4);
+  tensor.append(reinterpret_cast<const char*>(&nameLen), 4);
+  tensor += "a\rb\n";
+  tensor.append(reinterpret_cast<const char*>(&rank), 4);
+  tensor.append(reinterpret_cast<const char*>(&dim), 8);
+  auto shape = decodeModelFile(file(good, tensor), "m.ecdrl");
+  REQUIRE_FALSE(shape.isOk());
+  CHECK(shape.message() == "m.ecdrl: corrupt shape of tensor 'a?b?'");
+  oneShortLine(shape.message());
+}
+
+TEST_CASE("model architecture: a field given twice is refused, not defaulted") {
+  // Found with fuzz/fuzz_model_file: six items were counted as six fields,
+  // so "global=1" six times parsed, with per_policy=0 and policies=0.
+  auto dup = ModelArchitecture::parse("global=1,global=1,global=1,global=1,global=1,global=1");
+  REQUIRE_FALSE(dup.isOk());
+  CHECK(dup.message() == "architecture: field 'global' given twice");
+  auto ok = ModelArchitecture::parse("global=43,per_policy=30,policies=8,trunk=32x2,embed=8,head=16");
+  REQUIRE(ok.isOk());
+  CHECK(ok->describe() == "global=43,per_policy=30,policies=8,trunk=32x2,embed=8,head=16");
+}
+
+TEST_CASE("model file policy_ids: only plain registry ids, nothing truncated") {
+  // std::stoul read "65536" (cast to PolicyId: 0), "-1" (65535), " 7" and
+  // "3junk" (3): a damaged id list could pass checkCompatible as another.
+  auto file = [](const std::string& ids) {
+    const std::string header = "architecture=global=1,per_policy=1,policies=1,trunk=4x2,embed=1,head=1\n"
+                               "feature_schema=s\npolicy_ids=" + ids + "\n";
+    return decodeModelFile(modelFileBytes(header, std::string(4, '\0')), "ids.ecdrl");  // no tensors
+  };
+  auto good = file("0,1,65535");
+  REQUIRE_MESSAGE(good.isOk(), good.message());
+  CHECK(good->policyIds == std::vector<cachelib::PolicyId>{0, 1, 65535});
+  for (const char* bad : {"65536", "0,1,65537", "-1", " 7", "3junk", "+3", "1,,2", "99999999999999999999999"}) {
+    auto r = file(bad);
+    INFO(std::string(bad));
+    REQUIRE_FALSE(r.isOk());
+    CHECK(r.message().rfind("ids.ecdrl: corrupt policy_ids '", 0) == 0);
+  }
 }
 
 TEST_CASE("the plain C++ forward matches the torch forward") {
