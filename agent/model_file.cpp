@@ -177,13 +177,7 @@ std::optional<cachelib::PolicyId> parsePolicyId(std::string_view text) {
 // File text quoted in an error: at most `max` bytes (then "..."), control
 // characters as '?', so the message stays one short line whatever the file
 // holds (a header "line" may be 1 MiB of binary).
-std::string excerpt(std::string_view text, std::size_t max = 60) {
-  std::string out(text.substr(0, max));
-  for (char& c : out)
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
-  if (text.size() > max) out += "...";
-  return out;
-}
+std::string excerpt(std::string_view text, std::size_t max = 60) { return cachelib::printable(text, max); }
 
 }  // namespace
 

@@ -3,11 +3,25 @@
 // travel in edgecache without exceptions. The message is one line that names
 // the file, line/record and field when there is one.
 
+#include <cstddef>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
 
 namespace edgecache::cachelib {
+
+// Untrusted text quoted in an error message (a token, key or header from a
+// file or a request): at most `maxBytes` bytes (then "..."), control
+// characters as '?', so the message stays one line whatever the input holds.
+inline std::string printable(std::string_view text, std::size_t maxBytes = std::string_view::npos) {
+  const bool cut = text.size() > maxBytes;
+  std::string out(text.substr(0, maxBytes));
+  for (char& c : out)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  if (cut) out += "...";
+  return out;
+}
 
 class [[nodiscard]] Status {
  public:

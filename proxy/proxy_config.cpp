@@ -175,12 +175,7 @@ Status validate(const ProxyConfig& c) {
 
 // Errors quote the offending text (toml++'s descriptions, keys, values), which
 // may hold newlines or other control characters; the error must stay one line.
-std::string oneLine(std::string message) {
-  for (char& ch : message) {
-    if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) ch = '?';
-  }
-  return message;
-}
+std::string oneLine(const std::string& message) { return cachelib::printable(message); }
 
 }  // namespace
 

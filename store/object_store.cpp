@@ -32,13 +32,7 @@ constexpr std::uint32_t kMinChunkBytes = 1024;
 constexpr std::uint32_t kMaxChunkBytes = 64u << 20;
 
 // Keys go into one-line messages: cap the length and hide control bytes.
-std::string printableKey(std::string_view key) {
-  constexpr std::size_t kMax = 120;
-  std::string out;
-  for (char c : key.substr(0, kMax)) out.push_back(static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? '?' : c);
-  if (key.size() > kMax) out += "...";
-  return out;
-}
+std::string printableKey(std::string_view key) { return cachelib::printable(key, 120); }
 
 std::string oneLine(const rocksdb::Status& s) {
   std::string m = s.ToString();

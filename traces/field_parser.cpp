@@ -57,18 +57,7 @@ std::string_view trimBlanks(std::string_view text) noexcept {
   return text;
 }
 
-std::string printable(std::string_view text) {
-  std::string out;
-  const bool cut = text.size() > kMaxTokenInMessage;
-  if (cut) text = text.substr(0, kMaxTokenInMessage);
-  out.reserve(text.size() + 3);
-  for (char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    out.push_back(u < 0x20 || u == 0x7f ? '?' : c);
-  }
-  if (cut) out += "...";
-  return out;
-}
+std::string printable(std::string_view text) { return cachelib::printable(text, kMaxTokenInMessage); }
 
 cachelib::Status fieldError(const std::string& path, std::uint64_t line, std::string_view field,
                             std::string_view what, std::string_view token) {
