@@ -56,6 +56,10 @@ if [ -n "${PIN:-}" ]; then
   command -v taskset >/dev/null || { echo "proxy-bench: taskset not found (package util-linux)" >&2; exit 1; }
   pin_server=(taskset -c 0)
   pin_client=(taskset -c "1-$(($(nproc) - 1))")
+  # The thread count comes from PIN_THREADS: a --threads in PROXY_ARGS too
+  # would be given twice, which edgecache-proxy refuses.
+  [[ " ${PROXY_ARGS:-} " == *" --threads"* ]] &&
+    { echo "proxy-bench: with PIN=1 set the proxy's threads with PIN_THREADS, not PROXY_ARGS" >&2; exit 1; }
   pin_args=(--threads "${PIN_THREADS:-1}")
   NGINX_WORKERS=${NGINX_WORKERS:-1}
 fi
