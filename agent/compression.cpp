@@ -486,10 +486,11 @@ Result<std::vector<ProfileRow>> profileVersions(const std::vector<ModelVersion>&
           encodeTimes.push_back(seconds(t0, std::chrono::steady_clock::now()) * 1e6);
         }
       }
-      say(c.log, fmt::format("profile: sampling {} trace {} ({} windows): full model ${:.4f}, {} versions replayed; "
-                             "largest regret {:+.2f}% ({})",
+      say(c.log, fmt::format("profile: sampling {} trace {} ({} windows): full model ${:.4f}, {} versions replayed; {}",
                              rate, trace.name, reference.observations.size(), fullCost, versions.size(),
-                             100.0 * traceWorst, versions[traceWorstVersion].name));
+                             traceWorst > 0.0 ? fmt::format("largest regret {:+.2f}% ({})", 100.0 * traceWorst,
+                                                            versions[traceWorstVersion].name)
+                                              : std::string("no version costs more than the full model")));
     }
     const double encodeP50 = percentile(encodeTimes, 0.5);
     for (std::size_t v = 0; v < versions.size(); ++v) {
