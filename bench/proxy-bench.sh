@@ -31,8 +31,13 @@
 # HIT), then `wrk -t2 -c32 -d10s --latency` runs against each (proxy, size)
 # back to back in one run; the table gives requests/s and p50/p90/p99.
 # Everything shares the same 2 cores (wrk included), so compare the rows of
-# one run, not across machines. Each row also lists p99 per round and the
-# CPU-seconds other processes used during each round (0 = a quiet machine).
+# one run, not across machines. Each row also lists p99 per round, the
+# server's CPU per request and wrk's CPU (as a share of one core) per round,
+# and the CPU-seconds other processes used during each round (0 = a quiet
+# machine). wrk near 100% x its threads means the client, not the server,
+# set that round's requests/s (with PIN=1 and 100 KiB bodies it does on a
+# 2-core machine: wrk reads 8 KiB per read(2)); compare the servers' CPU per
+# request and p99 then.
 #
 # Part 2, hit ratio: the first REPLAY_REQUESTS requests of
 # ../shared/traces/cloudPhysicsIO.oracleGeneral.bin become GET /obj/<id>?size=<n>
@@ -218,6 +223,14 @@ server_ticks() {
   done
   echo "$t"
 }
+# CPU ticks of one server: the process and its children (nginx's workers).
+tree_ticks() {
+  local t=0 c
+  for c in "$1" $(pgrep -P "$1"); do
+    [ -r "/proc/$c/stat" ] && t=$((t + $(awk '{print $14 + $15}' "/proc/$c/stat")))
+  done
+  echo "$t"
+}
 # Other processes' CPU ticks over the next 3 s (nothing of ours runs then).
 other_ticks_3s() {
   local b0 s0
@@ -233,18 +246,18 @@ echo "run $(date -u '+%Y-%m-%d %H:%M UTC'), load average $(cut -d' ' -f1-3 /proc
 echo
 rows=()
 for size in 1k 100k; do
-  declare -A rps_runs=() p50_runs=() p90_runs=() p99_runs=() err_runs=() other_runs=()
+  declare -A rps_runs=() p50_runs=() p90_runs=() p99_runs=() err_runs=() other_runs=() cpu_runs=() wrk_runs=()
   # Rounds interleave the servers (A B C A B C ...) so that the VM's slow
   # phases hit every server alike; the table reports per-server medians.
   for round in $(seq "$rounds"); do
     wait_quiet
     for which in "${servers[@]}"; do
       port=${port_of[$which]}
-      b0=$(busy_ticks) s0=$(server_ticks)
+      b0=$(busy_ticks) s0=$(server_ticks) t0=$(tree_ticks "${pid_of[$which]}")
       # wrk's own CPU time: its parent shell's waited-for children ticks.
       out=$("${pin_client[@]}" sh -c 'wrk "$@"; echo "wrk-ticks $(awk "{print \$16 + \$17}" /proc/$$/stat)"' wrk \
         -t"$wthreads" -c"$conns" -d"$duration" --latency "http://127.0.0.1:$port/$size.bin")
-      b1=$(busy_ticks) s1=$(server_ticks)
+      b1=$(busy_ticks) s1=$(server_ticks) t1=$(tree_ticks "${pid_of[$which]}")
       echo "$out" >"$work/logs/wrk-${which// /_}-$size-$round.txt"
       # A server that died would otherwise show up as a row of zeros.
       if ! kill -0 "${pid_of[$which]}" 2>/dev/null; then
@@ -254,6 +267,13 @@ for size in 1k 100k; do
       fi
       other_runs[$which]+="$(echo "$out" | awk -v b=$((b1 - b0)) -v s=$((s1 - s0)) -v hz="$hz" \
         '/^wrk-ticks/ { o = (b - s - $2) / hz; printf "%.1f", o < 0 ? 0 : o }') "
+      # The server's CPU per request (user + kernel, /proc ticks) and wrk's
+      # CPU as a share of one core: near 100% x wrk threads, the client and
+      # not the server set the round's requests/s.
+      cpu_runs[$which]+="$(echo "$out" | awk -v t=$((t1 - t0)) -v hz="$hz" \
+        '/ requests in / { printf "%.1f", ($1 > 0 ? t * 1e6 / hz / $1 : 0) }') "
+      wrk_runs[$which]+="$(echo "$out" | awk -v hz="$hz" '/ requests in / { secs = $4 + 0 }
+        /^wrk-ticks/ { printf "%.0f", (secs > 0 ? 100 * $2 / hz / secs : 0) }') "
       rps_runs[$which]+="$(echo "$out" | awk '/^Requests\/sec:/ {printf "%.0f", $2}') "
       p50_runs[$which]+="$(to_ms "$(echo "$out" | awk '$1=="50%" {print $2}')") "
       p90_runs[$which]+="$(to_ms "$(echo "$out" | awk '$1=="90%" {print $2}')") "
@@ -263,16 +283,18 @@ for size in 1k 100k; do
   done
   for which in "${servers[@]}"; do
     med() { echo "$1" | tr ' ' '\n' | grep -v '^$' | median; }
-    rows+=("| $which | ${size/k/ KiB} | $(med "${rps_runs[$which]}") | $(med "${p50_runs[$which]}") | $(med "${p90_runs[$which]}") | $(med "${p99_runs[$which]}") | ${rps_runs[$which]% } | ${p99_runs[$which]% } | ${other_runs[$which]% } | ${err_runs[$which]:-none} |")
+    rows+=("| $which | ${size/k/ KiB} | $(med "${rps_runs[$which]}") | $(med "${p50_runs[$which]}") | $(med "${p90_runs[$which]}") | $(med "${p99_runs[$which]}") | ${rps_runs[$which]% } | ${p99_runs[$which]% } | ${cpu_runs[$which]% } | ${wrk_runs[$which]% } | ${other_runs[$which]% } | ${err_runs[$which]:-none} |")
   done
-  unset rps_runs p50_runs p90_runs p99_runs err_runs other_runs
+  unset rps_runs p50_runs p90_runs p99_runs err_runs other_runs cpu_runs wrk_runs
 done
 
 echo "### Cache hits: wrk -t$wthreads -c$conns -d$duration --latency, $rounds interleaved rounds (loopback, $([ -n "${PIN:-}" ] && echo "caches pinned to CPU 0, wrk to the others" || echo "same 2 cores"))"
 echo
-echo "| server | object | requests/s (median) | p50 ms | p90 ms | p99 ms | requests/s per round | p99 ms per round | other processes' CPU-s per round | errors |"
-echo "|---|---|---:|---:|---:|---:|---|---|---|---|"
+echo "| server | object | requests/s (median) | p50 ms | p90 ms | p99 ms | requests/s per round | p99 ms per round | server CPU µs per request, per round | wrk CPU % of a core, per round | other processes' CPU-s per round | errors |"
+echo "|---|---|---:|---:|---:|---:|---|---|---|---|---|---|"
 printf '%s\n' "${rows[@]}"
+echo
+echo "A round with wrk at ~100% x $wthreads thread(s) was client-bound: its requests/s is wrk's ceiling on this machine, not the server's; the server's CPU per request then says which server does less work per hit."
 echo
 echo "edgecache-proxy: $([ -n "${PIN:-}" ] && echo "${PIN_THREADS:-1} I/O thread(s) (PIN)" || echo "default I/O threads (two per core: $((2 * $(nproc))) here)"), RocksDB store, default hot tier${PROXY_ARGS:+, options $PROXY_ARGS}; nginx: ${NGINX_WORKERS:-2} workers, proxy_cache on disk (page cache), upstream keepalive. Load average after: $(cut -d' ' -f1-3 /proc/loadavg)."
 echo
