@@ -40,6 +40,7 @@ ShadowBank::ShadowBank(std::span<const Spec> specs, std::uint32_t sampleThreshol
     auto s = std::make_unique<Shadow>();
     if (const PolicyInfo* info = findPolicy(spec.policy); info != nullptr && !info->offline) {
       s->policy = info->make();
+      s->policy->useKeyIds(this);
       s->fullCapacity = spec.capacityBytes;
       s->capacity = scaledCapacity(spec.capacityBytes, threshold_);
       s->policy->onCapacityChange(s->capacity);
@@ -126,8 +127,10 @@ void ShadowBank::feed(Shadow& s, std::span<const Request> batch, std::span<const
   const std::size_t n = positions.size();
   for (std::size_t k = 0; k < n; ++k) {
     if (k + kAhead < n) __builtin_prefetch(&slotOf[ids[positions[k + kAhead]]]);
-    const Request& r = batch[positions[k]];
+    // The policies see the id as the key (useKeyIds).
+    Request r = batch[positions[k]];
     const std::uint32_t id = ids[positions[k]];
+    r.key = id;
     bytes += r.sizeBytes;
     if (const SlotId slot = slotOf[id]; slot != kNoSlot) {
       ++hits;
@@ -217,7 +220,7 @@ void ShadowBank::activate(std::size_t i, std::uint32_t level, std::span<const Se
     if (sampleHash(o.key, salt_) >= threshold) continue;
     const std::uint32_t id = idOf(o.key);
     Request r;
-    r.key = o.key;
+    r.key = id;
     r.sizeBytes = o.bytes;
     if (s.slotOf[id] == kNoSlot) admit(s, r, id);
     if (holders_[id] == 0) maybeUnheld_.push_back(id);
