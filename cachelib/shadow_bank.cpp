@@ -112,12 +112,13 @@ void ShadowBank::evictOne(Shadow& s) noexcept {
   release(s, s.policy->popVictim());
 }
 
-void ShadowBank::feed(Shadow& s, std::span<const Request> batch, std::span<const std::uint32_t> positions) noexcept {
+void ShadowBank::feed(Shadow& s, std::span<const std::uint32_t> positions) noexcept {
   // Raw pointers and counters in locals rather than members: the policy
   // hooks are virtual calls, after each of which the compiler would reload
   // every member it uses. slotOf cannot move here: ids (and growIds) were
   // all assigned before the shadows are fed.
   const std::uint32_t* const ids = batchIds_.data();
+  const Request* const batch = byId_.data();
   const SlotId* const slotOf = s.slotOf.data();
   Policy* const policy = s.policy.get();
   std::uint64_t bytes = 0, hits = 0, bytesHit = 0;
@@ -127,10 +128,8 @@ void ShadowBank::feed(Shadow& s, std::span<const Request> batch, std::span<const
   const std::size_t n = positions.size();
   for (std::size_t k = 0; k < n; ++k) {
     if (k + kAhead < n) __builtin_prefetch(&slotOf[ids[positions[k + kAhead]]]);
-    // The policies see the id as the key (useKeyIds).
-    Request r = batch[positions[k]];
+    const Request& r = batch[positions[k]];
     const std::uint32_t id = ids[positions[k]];
-    r.key = id;
     bytes += r.sizeBytes;
     if (const SlotId slot = slotOf[id]; slot != kNoSlot) {
       ++hits;
@@ -173,14 +172,19 @@ void ShadowBank::access(std::span<const Request> batch) noexcept {
   if (byLevel_.size() <= top) byLevel_.resize(top + 1);
   for (auto& positions : byLevel_) positions.clear();
   batchIds_.clear();
+  byId_.clear();
   for (std::uint32_t i = 0; i < batch.size(); ++i) {
     batchIds_.push_back(idOf(batch[i].key));
+    // The policies see the id as the key (useKeyIds); once per request
+    // here rather than once per shadow access.
+    byId_.push_back(batch[i]);
+    byId_.back().key = batchIds_.back();
     // Levels nest: a key in level L's sample is in every lower level's.
     const std::uint32_t h = top > 0 ? sampleHash(batch[i].key, salt_) : 0;
     for (std::uint32_t level = 0; level <= top && h < thresholdOf(level); ++level) byLevel_[level].push_back(i);
   }
   for (auto& s : shadows_)
-    if (s->policy && s->active) feed(*s, batch, byLevel_[s->level]);
+    if (s->policy && s->active) feed(*s, byLevel_[s->level]);
   // Keys no shadow admitted (too large, or above every shadow's threshold)
   // never reached a holder.
   for (std::uint32_t id : batchIds_)

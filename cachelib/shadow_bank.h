@@ -113,8 +113,8 @@ class ShadowBank : private KeyIdRefs {
   void release(std::uint64_t id) noexcept override {
     if (--holders_[id] == 0) maybeUnheld_.push_back(static_cast<std::uint32_t>(id));
   }
-  // Feeds shadow s the requests batch[positions[k]] (ids in batchIds_), in order.
-  void feed(Shadow& s, std::span<const Request> batch, std::span<const std::uint32_t> positions) noexcept;
+  // Feeds shadow s the requests byId_[positions[k]] (ids in batchIds_), in order.
+  void feed(Shadow& s, std::span<const std::uint32_t> positions) noexcept;
   void admit(Shadow& s, const Request& r, std::uint32_t id) noexcept;
   void evictOne(Shadow& s) noexcept;
   void release(Shadow& s, SlotId slot) noexcept;  // frees a slot the policy no longer holds
@@ -132,6 +132,7 @@ class ShadowBank : private KeyIdRefs {
   std::vector<std::uint32_t> freeIds_;
   std::uint32_t nextId_ = 0;                                // ids below it have been handed out
   std::vector<std::uint32_t> batchIds_;                     // ids of the batch being fed
+  std::vector<Request> byId_;                               // the batch with each key replaced by its id
   std::vector<std::vector<std::uint32_t>> byLevel_;         // [level] batch positions in that level's sample
   std::vector<std::uint32_t> maybeUnheld_;                  // ids whose holder count reached 0
 };
