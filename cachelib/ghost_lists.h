@@ -10,8 +10,8 @@
 // open-addressing index; see removeBucket() for why not a general hash map).
 // With dense key ids (useKeyIds(), policy.h's KeyIdRefs) the index is an
 // array by id instead: no hashing, no probing, and a key not in the lists
-// costs one array load. That is the shadow caches' case, where the lists'
-// hash index was about half of ARC's and S3-FIFO's time per access.
+// costs one array load. That is the shadow caches' case, where the ghost
+// lists were about half of ARC's and S3-FIFO's time per access.
 // Memory per ghost: kBytesPerGhost (node + index buckets), excluded from the
 // policies' metadataBytesPerObject (which counts resident objects only).
 // Not thread safe; the owning policy is called under the cache's lock.
