@@ -29,6 +29,23 @@ inline constexpr SlotId kNoSlot = 0xffffffffu;
 // action indexes these, so an id is never reused or renumbered.
 using PolicyId = std::uint16_t;
 
+// Dense key ids (ShadowBank): a host that names keys by small ids (below
+// 2^32, recycled once nothing holds them) hands each policy a KeyIdRefs
+// through Policy::useKeyIds(); the request keys the policy then sees are
+// those ids. A policy that remembers the key of an object it no longer
+// holds (a ghost, a victim still to be settled) retains the id for as long
+// as it remembers it, so the host does not give it to another key, and may
+// index by the id instead of hashing the key. Called under the lock of the
+// policy's caller; noexcept.
+class KeyIdRefs {
+ public:
+  virtual void retain(std::uint64_t id) noexcept = 0;
+  virtual void release(std::uint64_t id) noexcept = 0;
+
+ protected:
+  ~KeyIdRefs() = default;
+};
+
 // One resident object handed to a new policy on a hot switch, coldest first.
 struct SeedEntry {
   SlotId slot;
@@ -60,6 +77,13 @@ class Policy {
   // eviction the resize causes. Byte-aware policies (ARC, S3-FIFO) size their
   // internal queues from it.
   virtual void onCapacityChange(std::uint64_t /*capacityBytes*/) noexcept {}
+
+  // Switches the policy to dense key ids (KeyIdRefs above); called once,
+  // before the first object, by a host that names keys by id (the shadow
+  // caches). `refs` outlives the policy. The default ignores it: right for
+  // a policy that forgets a key with its object. A copy made by clone()
+  // keeps `refs` and must not outlive it.
+  virtual void useKeyIds(KeyIdRefs* /*refs*/) noexcept {}
 
   // Every object the policy holds, from the one it would evict first to the
   // one it would evict last (an approximation is fine: this seeds the next

@@ -40,6 +40,7 @@ ShadowBank::ShadowBank(std::span<const Spec> specs, std::uint32_t sampleThreshol
     auto s = std::make_unique<Shadow>();
     if (const PolicyInfo* info = findPolicy(spec.policy); info != nullptr && !info->offline) {
       s->policy = info->make();
+      s->policy->useKeyIds(this);
       s->fullCapacity = spec.capacityBytes;
       s->capacity = scaledCapacity(spec.capacityBytes, threshold_);
       s->policy->onCapacityChange(s->capacity);
@@ -111,12 +112,13 @@ void ShadowBank::evictOne(Shadow& s) noexcept {
   release(s, s.policy->popVictim());
 }
 
-void ShadowBank::feed(Shadow& s, std::span<const Request> batch, std::span<const std::uint32_t> positions) noexcept {
+void ShadowBank::feed(Shadow& s, std::span<const std::uint32_t> positions) noexcept {
   // Raw pointers and counters in locals rather than members: the policy
   // hooks are virtual calls, after each of which the compiler would reload
   // every member it uses. slotOf cannot move here: ids (and growIds) were
   // all assigned before the shadows are fed.
   const std::uint32_t* const ids = batchIds_.data();
+  const Request* const batch = byId_.data();
   const SlotId* const slotOf = s.slotOf.data();
   Policy* const policy = s.policy.get();
   std::uint64_t bytes = 0, hits = 0, bytesHit = 0;
@@ -170,14 +172,19 @@ void ShadowBank::access(std::span<const Request> batch) noexcept {
   if (byLevel_.size() <= top) byLevel_.resize(top + 1);
   for (auto& positions : byLevel_) positions.clear();
   batchIds_.clear();
+  byId_.clear();
   for (std::uint32_t i = 0; i < batch.size(); ++i) {
     batchIds_.push_back(idOf(batch[i].key));
+    // The policies see the id as the key (useKeyIds); once per request
+    // here rather than once per shadow access.
+    byId_.push_back(batch[i]);
+    byId_.back().key = batchIds_.back();
     // Levels nest: a key in level L's sample is in every lower level's.
     const std::uint32_t h = top > 0 ? sampleHash(batch[i].key, salt_) : 0;
     for (std::uint32_t level = 0; level <= top && h < thresholdOf(level); ++level) byLevel_[level].push_back(i);
   }
   for (auto& s : shadows_)
-    if (s->policy && s->active) feed(*s, batch, byLevel_[s->level]);
+    if (s->policy && s->active) feed(*s, byLevel_[s->level]);
   // Keys no shadow admitted (too large, or above every shadow's threshold)
   // never reached a holder.
   for (std::uint32_t id : batchIds_)
@@ -217,7 +224,7 @@ void ShadowBank::activate(std::size_t i, std::uint32_t level, std::span<const Se
     if (sampleHash(o.key, salt_) >= threshold) continue;
     const std::uint32_t id = idOf(o.key);
     Request r;
-    r.key = o.key;
+    r.key = id;
     r.sizeBytes = o.bytes;
     if (s.slotOf[id] == kNoSlot) admit(s, r, id);
     if (holders_[id] == 0) maybeUnheld_.push_back(id);

@@ -24,10 +24,17 @@
 // internal state such as ghost lists and ARC's target split, which
 // re-converges; "miniature simulation", Waldspurger et al., USENIX ATC'17).
 //
-// Ids are recycled once no shadow holds the key, so the shared index and the
-// per-shadow arrays stay proportional to the largest shadow's population, not
-// to every key ever sampled. Memory: per id, 12 B shared plus 4 B per shadow;
-// per resident object, 16 B plus the policy's metadata.
+// The policies see the ids as their request keys (Policy::useKeyIds): ARC's
+// and S3-FIFO's ghost lists then index their ghosts by id in an array
+// instead of hashing the key (15-18% less time per access in those shadows;
+// bench/RESULTS.md). A policy retains the id of a key it remembers without
+// holding the object.
+//
+// Ids are recycled once no shadow holds the key (resident, or remembered as
+// a ghost), so the shared index and the per-shadow arrays stay proportional
+// to the largest shadow's population plus its ghosts, not to every key ever
+// sampled. Memory: per id, 12 B shared plus 4 B per shadow (8 B in a shadow
+// with ghosts); per resident object, 16 B plus the policy's metadata.
 //
 // Not thread-safe; one bank per tracker. access() and lowerRate() are noexcept.
 
@@ -45,7 +52,7 @@
 
 namespace edgecache::cachelib {
 
-class ShadowBank {
+class ShadowBank : private KeyIdRefs {
  public:
   struct Spec {
     PolicyId policy = 0;
@@ -102,8 +109,13 @@ class ShadowBank {
  private:
   struct Shadow;
   std::uint32_t idOf(std::uint64_t key) noexcept;
-  // Feeds shadow s the requests batch[positions[k]] (ids in batchIds_), in order.
-  void feed(Shadow& s, std::span<const Request> batch, std::span<const std::uint32_t> positions) noexcept;
+  // KeyIdRefs: a policy remembers (or forgets) id without holding its object.
+  void retain(std::uint64_t id) noexcept override { ++holders_[id]; }
+  void release(std::uint64_t id) noexcept override {
+    if (--holders_[id] == 0) maybeUnheld_.push_back(static_cast<std::uint32_t>(id));
+  }
+  // Feeds shadow s the requests byId_[positions[k]] (ids in batchIds_), in order.
+  void feed(Shadow& s, std::span<const std::uint32_t> positions) noexcept;
   void admit(Shadow& s, const Request& r, std::uint32_t id) noexcept;
   void evictOne(Shadow& s) noexcept;
   void release(Shadow& s, SlotId slot) noexcept;  // frees a slot the policy no longer holds
@@ -117,10 +129,11 @@ class ShadowBank {
   std::vector<std::unique_ptr<Shadow>> shadows_;
   absl::flat_hash_map<std::uint64_t, std::uint32_t> ids_;  // key -> dense id
   std::vector<std::uint64_t> keyOf_;                        // id -> key
-  std::vector<std::uint32_t> holders_;                      // id -> shadows holding it
+  std::vector<std::uint32_t> holders_;                      // id -> shadows holding it, plus policies' retains
   std::vector<std::uint32_t> freeIds_;
   std::uint32_t nextId_ = 0;                                // ids below it have been handed out
   std::vector<std::uint32_t> batchIds_;                     // ids of the batch being fed
+  std::vector<Request> byId_;                               // the batch with each key replaced by its id
   std::vector<std::vector<std::uint32_t>> byLevel_;         // [level] batch positions in that level's sample
   std::vector<std::uint32_t> maybeUnheld_;                  // ids whose holder count reached 0
 };

@@ -67,6 +67,7 @@ void ArcPolicy::settlePending(std::uint64_t incomingBytes, const std::uint64_t* 
     if (keepGhost && (incomingKey == nullptr || *incomingKey != v.key)) {
       ghosts_.pushFront(v.fromT1 ? kB1 : kB2, v.key, v.bytes);
     }
+    if (refs_ != nullptr) refs_->release(v.key);  // retained by popVictim
   }
   pending_.clear();
 }
@@ -96,6 +97,9 @@ SlotId ArcPolicy::popVictim() noexcept {
   const std::uint8_t list = fromT1 ? kT1 : kT2;
   const SlotId victim = lists_.back(list);
   pending_.push_back(PendingVictim{keys_[victim], bytes_[victim], t1Bytes_, t2Bytes_, fromT1});
+  // The host may recycle the id once the victim is gone; it must not until
+  // the victim has become a ghost (or not) in settlePending.
+  if (refs_ != nullptr) refs_->retain(keys_[victim]);
   lists_.remove(list, victim);
   (fromT1 ? t1Bytes_ : t2Bytes_) -= bytes_[victim];
   return victim;

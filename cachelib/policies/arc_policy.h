@@ -54,6 +54,12 @@ class ArcPolicy final : public Policy {
   void onErase(SlotId slot) noexcept override;
   SlotId popVictim() noexcept override;
   void onCapacityChange(std::uint64_t capacityBytes) noexcept override;
+  // Dense key ids: ghosts are indexed by id, and a victim's id stays
+  // retained until its ghost bookkeeping is settled.
+  void useKeyIds(KeyIdRefs* refs) noexcept override {
+    refs_ = refs;
+    ghosts_.useKeyIds(refs);
+  }
   void exportOrder(std::vector<SlotId>& coldToHot) const override;
   std::unique_ptr<Policy> clone() const override { return std::make_unique<ArcPolicy>(*this); }
   std::size_t metadataBytesPerObject() const noexcept override { return 25; }
@@ -95,6 +101,7 @@ class ArcPolicy final : public Policy {
   std::vector<std::uint8_t> list_;    // by slot: kT1 / kT2
   GhostLists ghosts_{2};
   std::vector<PendingVictim> pending_;
+  KeyIdRefs* refs_ = nullptr;  // set: keys are dense ids (useKeyIds)
   std::uint64_t capacity_ = 0;
   double p_ = 0.0;  // target |T1| in bytes (fractional, as in ARC.c)
   std::uint64_t t1Bytes_ = 0;

@@ -16,6 +16,7 @@
 // order, so the next victims are the largest objects (then the coldest among
 // equal sizes) until hits tell them apart.
 
+#include <bit>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -50,8 +51,13 @@ class GdsfPolicy final : public Policy {
   struct Key {
     double priority;         // L + f * kCost / size at the last update
     std::uint64_t sequence;  // last update; older first among equal priorities
+    // One 128-bit integer comparison, no data-dependent branch inside the
+    // heap's child selection: priorities are finite and >= +0.0 (L starts
+    // at 0 and f / size > 0), and for those the IEEE bit patterns order as
+    // the numbers do.
     bool operator<(const Key& o) const noexcept {
-      return priority != o.priority ? priority < o.priority : sequence < o.sequence;
+      return ((static_cast<unsigned __int128>(std::bit_cast<std::uint64_t>(priority)) << 64) | sequence) <
+             ((static_cast<unsigned __int128>(std::bit_cast<std::uint64_t>(o.priority)) << 64) | o.sequence);
     }
   };
   using Heap = IndexedHeap<Key>;

@@ -50,8 +50,11 @@ class LfudaPolicy final : public Policy {
   struct Key {
     std::uint64_t priority;  // L + f at the last update
     std::uint64_t sequence;  // last update; older first among equal priorities
+    // One 128-bit comparison: no data-dependent branch inside the heap's
+    // child selection.
     bool operator<(const Key& o) const noexcept {
-      return priority != o.priority ? priority < o.priority : sequence < o.sequence;
+      return ((static_cast<unsigned __int128>(priority) << 64) | sequence) <
+             ((static_cast<unsigned __int128>(o.priority) << 64) | o.sequence);
     }
   };
   using Heap = IndexedHeap<Key>;

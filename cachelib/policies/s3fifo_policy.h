@@ -57,6 +57,8 @@ class S3FifoPolicy final : public Policy {
   void onErase(SlotId slot) noexcept override;
   SlotId popVictim() noexcept override;
   void onCapacityChange(std::uint64_t capacityBytes) noexcept override;
+  // Dense key ids: the ghost FIFO is indexed by id.
+  void useKeyIds(KeyIdRefs* refs) noexcept override { ghost_.useKeyIds(refs); }
   void exportOrder(std::vector<SlotId>& coldToHot) const override;
   std::unique_ptr<Policy> clone() const override { return std::make_unique<S3FifoPolicy>(*this); }
   void seed(std::span<const SeedEntry> coldToHot) noexcept override;

@@ -39,16 +39,34 @@ struct Model {
 };
 }  // namespace
 
-TEST_CASE("GhostLists agrees with a list model under random push/erase/pop, index growth and clear") {
+namespace {
+// Counts retains per id, as a ShadowBank does.
+struct CountingRefs final : KeyIdRefs {
+  std::map<std::uint64_t, int> count;
+  void retain(std::uint64_t id) noexcept override { ++count[id]; }
+  void release(std::uint64_t id) noexcept override {
+    if (--count[id] == 0) count.erase(id);
+  }
+};
+}  // namespace
+
+namespace {
+// Hashed keys, or dense ids (useKeyIds): then every key in the lists is
+// retained exactly once.
+void checkAgainstModel(bool dense) {
   constexpr std::size_t kLists = 2;
+  CAPTURE(dense);
+  CountingRefs refs;
   GhostLists ghosts(kLists);
+  if (dense) ghosts.useKeyIds(&refs);
   Model model(kLists);
   std::mt19937_64 rng(2024);
   // Keys that differ only in their high bits as well as small integers, so
-  // home buckets collide and backward-shift deletion gets exercised.
+  // home buckets collide and backward-shift deletion gets exercised; dense
+  // ids are small integers.
   const auto randomKey = [&] {
     const std::uint64_t k = rng() % 600;
-    return (rng() % 2) ? k : (k << 40);
+    return (dense || rng() % 2) ? k : (k << 40);
   };
   for (int round = 0; round < 3; ++round) {
     for (int i = 0; i < 30000; ++i) {
@@ -78,6 +96,10 @@ TEST_CASE("GhostLists agrees with a list model under random push/erase/pop, inde
         REQUIRE(ghosts.size(l) == model.lists[l].size());
         REQUIRE(ghosts.bytes(l) == model.bytes(l));
       }
+      if (dense) {
+        REQUIRE(refs.count.size() == model.where.size());
+        REQUIRE((refs.count.empty() || refs.count.rbegin()->second == 1));
+      }
     }
     // Every key the model holds is found in its list; order: draining from
     // the back gives the model's back-to-front order.
@@ -93,8 +115,33 @@ TEST_CASE("GhostLists agrees with a list model under random push/erase/pop, inde
       CHECK(ghosts.empty(l));
       CHECK(ghosts.bytes(l) == 0);
     }
+    CHECK(refs.count.empty());
     if (round == 1) ghosts.clear();
   }
+}
+}  // namespace
+
+TEST_CASE("GhostLists agrees with a list model under random push/erase/pop, index growth and clear") {
+  checkAgainstModel(false);
+  checkAgainstModel(true);
+}
+
+TEST_CASE("GhostLists with dense ids releases every key it drops, clear() included") {
+  CountingRefs refs;
+  GhostLists ghosts(2);
+  ghosts.useKeyIds(&refs);
+  for (std::uint64_t id = 0; id < 100; ++id) ghosts.pushFront(id % 2, id, 1);
+  ghosts.pushFront(1, 4, 1);  // a move retains nothing more
+  CHECK(refs.count.size() == 100);
+  CHECK(refs.count[4] == 1);
+  ghosts.popBack(0);
+  CHECK(ghosts.find(0) == GhostLists::kNotFound);
+  CHECK(refs.count.count(0) == 0);
+  ghosts.clear();
+  CHECK(refs.count.empty());
+  CHECK(ghosts.find(5) == GhostLists::kNotFound);
+  ghosts.pushFront(0, 5, 1);
+  CHECK(ghosts.find(5) == 0);
 }
 
 TEST_CASE("GhostLists byte totals follow pushes, moves and removals") {
