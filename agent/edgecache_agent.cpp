@@ -284,7 +284,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   train->add_option("--jobs", cfg.jobs, "Episodes replayed in parallel (results do not depend on it)")
       ->capture_default_str();
-  train->add_option("--window", cfg.env.windowRequests, "Decision window in requests")->capture_default_str();
+  train->add_option("--window", cfg.env.windowRequests, "Decision window in requests")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1000000000000}))
+      ->capture_default_str();
   train->add_option("--floor-fraction", cfg.env.floorFraction, "Smallest capacity, fraction of the working set")
       ->capture_default_str();
   train->add_option("--ceiling-fraction", cfg.env.ceilingFraction, "Largest capacity, fraction of the working set")
@@ -365,7 +367,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   latency->add_option("--seed", latencyCfg.seed, "Trace seed")->capture_default_str();
   latency->add_option("--requests", latencyCfg.requests, "Trace length")->capture_default_str();
-  latency->add_option("--window", latencyCfg.windowRequests, "Decision window in requests")->capture_default_str();
+  latency->add_option("--window", latencyCfg.windowRequests, "Decision window in requests")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1000000000000}))
+      ->capture_default_str();
   latency->add_option("--decisions", latencyCfg.decisions, "Timed decisions per row")->capture_default_str();
   latency->add_option("--trainer-nice", latencyCfg.trainerNice, "Niceness of the training thread (0 = none)")
       ->capture_default_str();

@@ -430,6 +430,7 @@ Result<TrainReport> train(const TrainConfig& c) {
   auto files = foldTrainingTraces(c.traceFiles, c.heldOut);
   if (!files) return files.status();
   if (c.synthetic.empty() && files->empty()) return R::error("no training traces: give --trace or --synthetic");
+  if (auto st = c.env.prices.check(); !st) return st;
   std::vector<Source> train, eval;
   for (const auto& p : c.synthetic) {
     auto preset = traces::syntheticPreset(p);

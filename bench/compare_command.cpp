@@ -118,6 +118,7 @@ void runCompare(const CompareOptions& o) {
   cachelib::ReplayEnvConfig env;
   auto& ctx = env.context;
   ctx.prices = cachelib::CostPrices{o.priceGbHour, o.priceEgressGb, o.priceResize};
+  if (auto st = ctx.prices.check(); !st) fail("--price-*: " + st.message());
   auto floor = parseSizeList(o.floor, trace->workingSet.bytes);
   auto ceiling = parseSizeList(o.ceiling, trace->workingSet.bytes);
   if (!floor) fail("--floor: " + floor.message());
@@ -231,8 +232,11 @@ void addCompareCommand(CLI::App& app) {
   cmd->add_option("--controllers", o->controllers,
                   "Comma-separated: " + cachelib::controllerSpecHelp() + ", " + agent::agentControllerSpecHelp())
       ->capture_default_str();
-  cmd->add_option("--window", o->window, "Decision window in requests")->capture_default_str();
-  cmd->add_option("--window-seconds", o->windowSeconds, "Decision window in trace seconds (overrides --window)");
+  cmd->add_option("--window", o->window, "Decision window in requests")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1000000000000}))
+      ->capture_default_str();
+  cmd->add_option("--window-seconds", o->windowSeconds, "Decision window in trace seconds (overrides --window)")
+      ->check(CLI::Range(0.0, 1e12));
   cmd->add_option("--first-window", o->firstWindow,
                   "The first window's length as a share of the others (every controller starts on a guess; "
                   "a short first window lets adaptive ones act on data soon). 1 = all equal")
@@ -254,7 +258,8 @@ void addCompareCommand(CLI::App& app) {
                   "Shadow-cache key sampling rate (e.g. 0.01), or auto = 1e5/requests clamped to [0.001, 0.1]")
       ->capture_default_str();
   cmd->add_option("--request-rate", o->requestRate,
-                  "Requests per second to assume instead of trace times (default for traces without times: 1000)");
+                  "Requests per second to assume instead of trace times (default for traces without times: 1000)")
+      ->check(CLI::Range(0.0, 1e12));
   cmd->add_option("--threads", o->threads, "Controllers replayed in parallel (0 = one per core)")->capture_default_str();
   cmd->add_flag("--json", o->json, "One JSON object per controller on stdout instead of a table");
   cmd->add_option("--plot", o->plot, "PNG of hit ratio, capacity and policy over time for every controller");

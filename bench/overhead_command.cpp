@@ -112,7 +112,9 @@ void addOverheadCommand(CLI::App& app) {
   cmd->add_option("--rates", o->rates, "Sampling rates to measure")->capture_default_str();
   cmd->add_option("--grid-points", o->gridPoints, "What-if capacities per policy")->capture_default_str();
   cmd->add_option("--shadow-policies", o->shadowPolicies, "What-if policies (comma list or online)")->capture_default_str();
-  cmd->add_option("--window", o->window, "Window length in requests")->capture_default_str();
+  cmd->add_option("--window", o->window, "Window length in requests")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1000000000000}))
+      ->capture_default_str();
   cmd->add_option("--shadow-objects", o->shadowObjects,
                   "Sampled objects a shadow may hold before it halves its rate (0 = one rate for all)")
       ->capture_default_str();

@@ -1,5 +1,6 @@
 #include "cachelib/cost_model.h"
 
+#include <cmath>
 #include <cstdio>
 
 namespace edgecache::cachelib {
@@ -14,6 +15,23 @@ std::string CostPrices::describe() const {
   std::snprintf(buf, sizeof buf, "$%g/GB-hour rental, $%g/GB egress, $%g/resize", dollarsPerGbHour, dollarsPerGbEgress,
                 dollarsPerResize);
   return buf;
+}
+
+Status CostPrices::check() const {
+  const struct {
+    const char* name;
+    double value;
+  } prices[] = {{"rental price ($/GB-hour)", dollarsPerGbHour},
+                {"egress price ($/GB)", dollarsPerGbEgress},
+                {"resize price ($ per change)", dollarsPerResize}};
+  for (const auto& p : prices) {
+    if (!std::isfinite(p.value) || p.value < 0) {
+      char buf[160];
+      std::snprintf(buf, sizeof buf, "%s: expected a finite number >= 0, got %g", p.name, p.value);
+      return Status::error(buf);
+    }
+  }
+  return Status::ok();
 }
 
 void CostMeter::add(const CostMeter& other) noexcept {

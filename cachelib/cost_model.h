@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <string>
 
+#include "cachelib/status.h"
+
 namespace edgecache::cachelib {
 
 struct CostPrices {
@@ -17,6 +19,9 @@ struct CostPrices {
   double dollarsPerGbEgress = 0.09;  // origin egress, $ per GB of missed bytes
   double dollarsPerResize = 0.0;     // re-provisioning fee per capacity change
   std::string describe() const;      // "$0.015/GB-hour, $0.09/GB egress, $0/resize"
+  // Every price a finite number >= 0; the error names the first that is not
+  // ("rental price ($/GB-hour): got -1"). Front ends check before replaying.
+  [[nodiscard]] Status check() const;
 };
 
 struct CostBreakdown {

@@ -1,5 +1,7 @@
 #include "cachelib/cost_model.h"
 
+#include <cmath>
+
 #include <doctest/doctest.h>
 
 using namespace edgecache::cachelib;
@@ -56,4 +58,16 @@ TEST_CASE("estimate helpers agree with the meter") {
   CHECK(rentalDollars(prices, 5e9, 1800.0) == doctest::Approx(m.cost(prices).rental));
   CHECK(egressDollars(prices, 7e9) == doctest::Approx(m.cost(prices).egress));
   CHECK(prices.describe().find("$0.02/GB-hour") != std::string::npos);
+}
+
+TEST_CASE("prices: negative, NaN and infinite prices are refused, naming the price") {
+  CHECK(CostPrices{}.check().isOk());
+  CHECK(CostPrices{0.0, 0.0, 0.0}.check().isOk());
+  const Status rent = CostPrices{-1.0, 0.09, 0.0}.check();
+  REQUIRE_FALSE(rent.isOk());
+  CHECK(rent.message() == "rental price ($/GB-hour): expected a finite number >= 0, got -1");
+  const Status egress = CostPrices{0.015, std::nan(""), 0.0}.check();
+  REQUIRE_FALSE(egress.isOk());
+  CHECK(egress.message().find("egress price ($/GB)") == 0);
+  CHECK_FALSE(CostPrices{0.015, 0.09, HUGE_VAL}.check().isOk());
 }
