@@ -20,6 +20,12 @@ namespace edgecache::proxy {
 using cachelib::Result;
 using cachelib::Status;
 
+namespace {
+// Text from the file or the command line quoted in an error: its first bytes
+// only, so a 1 MiB key or value cannot make a 1 MiB error line.
+std::string excerpt(std::string_view text) { return cachelib::printable(text, 60); }
+}  // namespace
+
 std::string HostPort::authority() const {
   const bool v6 = host.find(':') != std::string::npos;
   return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
@@ -31,14 +37,14 @@ Result<HostPort> parseHostPort(std::string_view text) {
   if (!text.empty() && text.front() == '[') {
     const auto close = text.find(']');
     if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') {
-      return Result<HostPort>::error("'" + std::string(text) + "' is not [ipv6]:port");
+      return Result<HostPort>::error("'" + excerpt(text) + "' is not [ipv6]:port");
     }
     hp.host = std::string(text.substr(1, close - 1));
     portText = text.substr(close + 2);
   } else {
     const auto colon = text.rfind(':');
     if (colon == std::string_view::npos || colon == 0) {
-      return Result<HostPort>::error("'" + std::string(text) + "' is not host:port");
+      return Result<HostPort>::error("'" + excerpt(text) + "' is not host:port");
     }
     hp.host = std::string(text.substr(0, colon));
     portText = text.substr(colon + 1);
@@ -49,11 +55,11 @@ Result<HostPort> parseHostPort(std::string_view text) {
   const bool hostOk = !hp.host.empty() && std::none_of(hp.host.begin(), hp.host.end(), [](char ch) {
     return static_cast<unsigned char>(ch) <= 0x20 || ch == 0x7f;
   });
-  if (!hostOk) return Result<HostPort>::error("'" + std::string(text) + "': bad host '" + hp.host + "'");
+  if (!hostOk) return Result<HostPort>::error("'" + excerpt(text) + "': bad host '" + excerpt(hp.host) + "'");
   unsigned port = 0;
   auto [p, ec] = std::from_chars(portText.data(), portText.data() + portText.size(), port);
   if (ec != std::errc() || p != portText.data() + portText.size() || portText.empty() || port > 65535) {
-    return Result<HostPort>::error("'" + std::string(text) + "': bad port '" + std::string(portText) + "'");
+    return Result<HostPort>::error("'" + excerpt(text) + "': bad port '" + excerpt(portText) + "'");
   }
   hp.port = static_cast<std::uint16_t>(port);
   return hp;
@@ -69,11 +75,11 @@ Result<OriginUrl> parseOriginUrl(std::string_view text) {
     url.scheme = "https";
     rest = text.substr(kHttps.size());
   } else {
-    return Result<OriginUrl>::error("'" + std::string(text) + "': expected http://host[:port] or https://host[:port]");
+    return Result<OriginUrl>::error("'" + excerpt(text) + "': expected http://host[:port] or https://host[:port]");
   }
   if (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
   if (rest.find('/') != std::string_view::npos) {
-    return Result<OriginUrl>::error("'" + std::string(text) + "': the origin URL must not have a path");
+    return Result<OriginUrl>::error("'" + excerpt(text) + "': the origin URL must not have a path");
   }
   const bool hasPort = !rest.empty() && (rest.back() != ']') && rest.rfind(':') != std::string_view::npos &&
                        (rest.front() != '[' || rest.rfind(']') < rest.rfind(':'));
@@ -161,7 +167,7 @@ Status applyString(const toml::node* node, const std::string& field, std::string
 // Cross-field checks shared by file and command line.
 Status validate(const ProxyConfig& c) {
   if (!cachelib::findPolicy(c.policy)) {
-    return Status::error("policy: unknown '" + c.policy + "' (known: " + cachelib::policyNames(false) + ")");
+    return Status::error("policy: unknown '" + excerpt(c.policy) + "' (known: " + cachelib::policyNames(false) + ")");
   }
   if (c.threads == 0 || c.threads > 256) return Status::error("threads: must be in [1, 256]");
   if (c.maxConnections == 0) return Status::error("limits.max-connections: must be positive");
@@ -194,7 +200,7 @@ Result<ProxyConfig> loadConfigFile(const std::string& path, ProxyConfig c) {
                                                      "timeouts",   "control", "hot-bytes", "origin-ca"};
   for (const auto& [k, v] : t) {
     if (std::find(kKnownTop.begin(), kKnownTop.end(), std::string(k.str())) == kKnownTop.end()) {
-      return fail(Status::error(std::string(k.str()) + ": unknown setting"));
+      return fail(Status::error(excerpt(k.str()) + ": unknown setting"));
     }
   }
   std::string s;

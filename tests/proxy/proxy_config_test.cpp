@@ -169,3 +169,30 @@ TEST_CASE("errors quoting newlines or control characters stay one line (fuzz)") 
     CHECK(message.find('\t') == std::string::npos);
   }
 }
+
+TEST_CASE("errors quote at most the start of a long key or value (fuzz)") {
+  // Found by fuzz_proxy_config once it bounded error length: an unknown key,
+  // a policy, a listen address or a byte size was quoted whole, so a 3000-byte
+  // key made a 3000-byte error line. Quotes stop after 60 bytes with "...".
+  const std::string longText(3000, 'x');
+  const std::string cases[] = {
+      longText + " = 1\n",
+      "policy = \"" + longText + "\"\n",
+      "listen = \"" + longText + "\"\n",
+      "listen = \"" + longText + ":99999\"\n",
+      "admin = \"[" + longText + "\"\n",
+      "origin = \"ftp://" + longText + "\"\n",
+      "origin = \"http://a/" + longText + "\"\n",
+      "capacity = \"" + std::string(3000, '9') + "\"\n",
+      "[limits]\nmax-body-bytes = \"1" + longText + "\"\n",
+  };
+  int i = 0;
+  for (const std::string& text : cases) {
+    CAPTURE(text.substr(0, 20));
+    const std::string message = refusedConfigError("long" + std::to_string(i++) + ".toml", text);
+    CHECK(message.size() < 400);
+    CHECK(message.find("...") != std::string::npos);
+  }
+  CHECK(parseHostPort(longText).message().size() < 200);
+  CHECK(parseOriginUrl(longText).message().size() < 200);
+}
