@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <initializer_list>
 #include <iostream>
 #include <thread>
 
@@ -179,6 +180,17 @@ Status validate(const ProxyConfig& c) {
   return Status::ok();
 }
 
+// Every key of `table` must be one of `known`: a misspelt setting is refused,
+// not silently left at its default ("[limits] max-conections = 10").
+Status checkKeys(const toml::table& table, std::string_view prefix, std::initializer_list<std::string_view> known) {
+  for (const auto& [k, v] : table) {
+    if (std::find(known.begin(), known.end(), k.str()) == known.end()) {
+      return Status::error(std::string(prefix) + excerpt(k.str()) + ": unknown setting");
+    }
+  }
+  return Status::ok();
+}
+
 // Errors quote the offending text (toml++'s descriptions, keys, values), which
 // may hold newlines or other control characters; the error must stay one line.
 std::string oneLine(const std::string& message) { return cachelib::printable(message); }
@@ -195,14 +207,10 @@ Result<ProxyConfig> loadConfigFile(const std::string& path, ProxyConfig c) {
                                               std::to_string(where.column) + ": " + std::string(e.description())));
   }
   auto fail = [&](const Status& s) { return Result<ProxyConfig>::error(oneLine(path + ": " + s.message())); };
-  static const std::vector<std::string> kKnownTop = {"listen", "origin",      "store",   "capacity", "policy",
-                                                     "controller", "admin", "admin-token", "threads", "limits",
-                                                     "timeouts",   "control", "hot-bytes", "origin-ca"};
-  for (const auto& [k, v] : t) {
-    if (std::find(kKnownTop.begin(), kKnownTop.end(), std::string(k.str())) == kKnownTop.end()) {
-      return fail(Status::error(excerpt(k.str()) + ": unknown setting"));
-    }
-  }
+  if (auto st = checkKeys(t, "", {"listen", "origin", "store", "capacity", "policy", "controller", "admin",
+                                  "admin-token", "threads", "limits", "timeouts", "control", "hot-bytes", "origin-ca"});
+      !st)
+    return fail(st);
   std::string s;
   if (t.contains("listen")) {
     if (auto st = applyString(t.get("listen"), "listen", s); !st) return fail(st);
@@ -235,6 +243,9 @@ Result<ProxyConfig> loadConfigFile(const std::string& path, ProxyConfig c) {
   if (auto st = applyInt(t.get("threads"), "threads", c.threads, 1, 256); !st) return fail(st);
   if (auto st = applyBytes(t.get("hot-bytes"), "hot-bytes", c.hotBytes); !st) return fail(st);
   if (const auto* lim = t.get_as<toml::table>("limits")) {
+    if (auto st = checkKeys(*lim, "limits.", {"max-connections", "max-header-bytes", "max-body-bytes", "max-object-bytes"});
+        !st)
+      return fail(st);
     if (auto st = applyInt(lim->get("max-connections"), "limits.max-connections", c.maxConnections, 1, 1'000'000); !st)
       return fail(st);
     std::uint64_t v = c.maxHeaderBytes;
@@ -248,6 +259,8 @@ Result<ProxyConfig> loadConfigFile(const std::string& path, ProxyConfig c) {
     return fail(Status::error("limits: expected a table"));
   }
   if (const auto* to = t.get_as<toml::table>("timeouts")) {
+    if (auto st = checkKeys(*to, "timeouts.", {"request", "idle", "origin-connect", "origin-response", "drain"}); !st)
+      return fail(st);
     if (auto st = applyMillis(to->get("request"), "timeouts.request", c.requestTimeout); !st) return fail(st);
     if (auto st = applyMillis(to->get("idle"), "timeouts.idle", c.idleTimeout); !st) return fail(st);
     if (auto st = applyMillis(to->get("origin-connect"), "timeouts.origin-connect", c.originConnectTimeout); !st)
@@ -259,6 +272,10 @@ Result<ProxyConfig> loadConfigFile(const std::string& path, ProxyConfig c) {
     return fail(Status::error("timeouts: expected a table"));
   }
   if (const auto* ct = t.get_as<toml::table>("control")) {
+    if (auto st = checkKeys(*ct, "control.", {"window-requests", "window-seconds", "floor", "ceiling",
+                                              "dollars-per-gb-hour", "dollars-per-gb-egress"});
+        !st)
+      return fail(st);
     if (auto st = applyInt(ct->get("window-requests"), "control.window-requests", c.windowRequests, 1,
                            1'000'000'000);
         !st)

@@ -196,3 +196,27 @@ TEST_CASE("errors quote at most the start of a long key or value (fuzz)") {
   CHECK(parseHostPort(longText).message().size() < 200);
   CHECK(parseOriginUrl(longText).message().size() < 200);
 }
+
+TEST_CASE("a misspelt setting inside [limits], [timeouts] or [control] is refused, not ignored") {
+  // Seen reviewing fuzz_proxy_config: only top-level keys were checked, so
+  // "max-conections = 10" loaded fine and left the default 1024 in place.
+  struct Case {
+    const char* text;
+    const char* mustContain;
+  };
+  const Case cases[] = {
+      {"[limits]\nmax-conections = 10\n", "limits.max-conections: unknown setting"},
+      {"[timeouts]\nrequests = 5000\n", "timeouts.requests: unknown setting"},
+      {"[control]\nflor = \"1GiB\"\n", "control.flor: unknown setting"},
+      {"[limits.extra]\nx = 1\n", "limits.extra: unknown setting"},
+  };
+  int i = 0;
+  for (const Case& k : cases) {
+    CAPTURE(k.text);
+    const std::string message = refusedConfigError("typo" + std::to_string(i++) + ".toml", k.text);
+    CHECK(message.find(k.mustContain) != std::string::npos);
+  }
+  // Every setting deploy/edgecache-proxy.toml documents is still known.
+  auto shipped = loadConfigFile(std::string(EDGECACHE_SOURCE_DIR) + "/deploy/edgecache-proxy.toml", ProxyConfig{});
+  CHECK_MESSAGE(shipped.isOk(), shipped.message());
+}
