@@ -352,27 +352,33 @@ std::variant<ProxyConfig, int> parseCommandLine(int argc, char** argv) {
     std::cerr << "edgecache-proxy: " << oneLine(what) << "\n";
     return 2;
   };
-  if (!listen.empty()) {
+  // An option given is applied as given: "--threads 0" or "--capacity ''"
+  // (an unset shell variable) is an error, not a silent default.
+  auto given = [&app](const char* name) { return app.count(name) > 0; };
+  if (given("--listen")) {
     auto hp = parseHostPort(listen);
     if (!hp) return bad("--listen: " + hp.message());
     c.listen = hp.value();
   }
-  if (!origin.empty()) {
+  if (given("--origin")) {
     auto o = parseOriginUrl(origin);
     if (!o) return bad("--origin: " + o.message());
     c.origin = o.value();
   }
-  if (!originCa.empty()) c.originCaFile = originCa;
-  if (!store.empty()) c.storeDir = store;
-  if (!capacity.empty()) {
+  if (given("--origin-ca")) c.originCaFile = originCa;
+  if (given("--store")) {
+    if (store.empty()) return bad("--store: empty (a directory, or memory:)");
+    c.storeDir = store;
+  }
+  if (given("--capacity")) {
     auto b = cachelib::parseByteSize(capacity);
     if (!b) return bad("--capacity: " + b.message());
     c.capacityBytes = b.value();
   }
-  if (!policy.empty()) c.policy = policy;
-  if (!controller.empty()) c.controller = controller;
-  if (!admin.empty()) {
-    if (admin == "off") {
+  if (given("--policy")) c.policy = policy;
+  if (given("--controller")) c.controller = controller;
+  if (given("--admin")) {
+    if (admin.empty() || admin == "off") {
       c.admin.reset();
     } else {
       auto hp = parseHostPort(admin);
@@ -380,9 +386,13 @@ std::variant<ProxyConfig, int> parseCommandLine(int argc, char** argv) {
       c.admin = hp.value();
     }
   }
-  if (!adminToken.empty()) c.adminToken = adminToken;
-  if (threads != 0) c.threads = threads;
-  if (!hotBytes.empty()) {
+  if (given("--admin-token")) {
+    // Empty would mean no token: more likely an unset variable than a wish.
+    if (adminToken.empty()) return bad("--admin-token: empty (leave the option out for no token)");
+    c.adminToken = adminToken;
+  }
+  if (given("--threads")) c.threads = threads;
+  if (given("--hot-bytes")) {
     auto b = cachelib::parseByteSize(hotBytes);
     if (!b) return bad("--hot-bytes: " + b.message());
     c.hotBytes = b.value();

@@ -6,6 +6,9 @@
 #include <doctest/doctest.h>
 
 #include <fstream>
+#include <string>
+#include <variant>
+#include <vector>
 
 #include "tests/test_support.h"
 
@@ -219,4 +222,32 @@ TEST_CASE("a misspelt setting inside [limits], [timeouts] or [control] is refuse
   // Every setting deploy/edgecache-proxy.toml documents is still known.
   auto shipped = loadConfigFile(std::string(EDGECACHE_SOURCE_DIR) + "/deploy/edgecache-proxy.toml", ProxyConfig{});
   CHECK_MESSAGE(shipped.isOk(), shipped.message());
+}
+
+TEST_CASE("command-line options given as 0 or empty are refused, not ignored") {
+  // Seen reviewing what fuzz_proxy_config drives: options were applied only
+  // when non-empty (threads: non-zero), so "--threads 0" or "--capacity ''"
+  // (an unset shell variable) ran silently with the file's or default value.
+  auto parse = [](std::vector<std::string> args) {
+    args.insert(args.begin(), "edgecache-proxy");
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    return parseCommandLine(static_cast<int>(args.size()), argv.data());
+  };
+  const std::vector<std::vector<std::string>> refused = {
+      {"--threads", "0"}, {"--capacity", ""},    {"--hot-bytes", ""}, {"--listen", ""},
+      {"--origin", ""},   {"--policy", ""},      {"--store", ""},     {"--admin-token", ""},
+  };
+  for (const auto& args : refused) {
+    CAPTURE(args[0]);
+    const auto r = parse(args);
+    REQUIRE(std::holds_alternative<int>(r));
+    CHECK(std::get<int>(r) == 2);
+  }
+  const auto threads = parse({"--threads", "3", "--admin", ""});
+  REQUIRE(std::holds_alternative<ProxyConfig>(threads));
+  CHECK(std::get<ProxyConfig>(threads).threads == 3);
+  CHECK_FALSE(std::get<ProxyConfig>(threads).admin.has_value());  // empty = off, as in the file
+  CHECK(std::holds_alternative<ProxyConfig>(parse({})));
 }
