@@ -26,7 +26,8 @@ constexpr std::array kUnits = {
 
 Result<std::uint64_t> parseByteSize(std::string_view text) {
   auto bad = [&](const char* why) {
-    return Result<std::uint64_t>::error("invalid byte size '" + std::string(text) + "': " + why +
+    // The text may be a whole file's value or request body: quote its start only.
+    return Result<std::uint64_t>::error("invalid byte size '" + printable(text, 60) + "': " + why +
                                         " (examples: 1048576, 512MiB, 1.5GiB, 10MB)");
   };
   std::string_view s = text;

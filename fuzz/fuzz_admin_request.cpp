@@ -9,7 +9,8 @@
 // configured token (an empty token is replaced by "t0ken").
 //
 // Checks besides the sanitizers: every error starts with its field name and
-// stays one line once wrapped by jsonError (what the client receives); an
+// stays one short line (at most 300 bytes: quoted client text is cut) once
+// wrapped by jsonError (what the client receives); an
 // accepted capacity survives formatByteSize; an accepted policy is an online
 // registry entry whose name is the body lower-cased; an accepted hold is
 // whole seconds in range (0 only when absent); a purge key is a fixed point
@@ -36,6 +37,7 @@ void requireFieldError(const std::string& message, std::string_view field) {
   fuzz::require(message.rfind(std::string(field) + ": ", 0) == 0, "error does not start with its field", message);
   const std::string json = proxy::jsonError(message);
   for (unsigned char c : json) fuzz::require(c >= 0x20, "JSON error body is not one line", json);
+  fuzz::require(json.size() <= 300, "JSON error body is too long", json.substr(0, 200));
 }
 
 std::string lower(std::string_view s) {

@@ -10,14 +10,17 @@
 //   delta-seconds (each header value), Range/If-Range, Vary keys,
 //   conditional requests and 304 merging, request framing and chunk-size
 //   lines, storability, hop-by-hop stripping, cache keys and URI
-//   resolution, freshness/age/serving decisions.
+//   resolution, invalidation by unsafe methods (Location and
+//   Content-Location of the stored headers), freshness/age/serving decisions.
 //
 // Checks besides the sanitizers (each a documented contract):
 //   - parseHttpDate(formatHttpDate(t)) == t for every date we parsed;
 //   - a 206 decision has first <= last < length and the matching length;
 //   - a request always matches the vary key computed from itself (no "*");
 //   - stripHopByHop leaves no fixed hop-by-hop field;
-//   - cache keys are idempotent: cacheKeyForUri(key) == key.
+//   - cache keys are idempotent: cacheKeyForUri(key) == key;
+//   - an unsafe method invalidates its own key first, then only keys of the
+//     same origin, each a fixed point of cacheKeyForUri, none twice.
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -35,6 +38,7 @@
 #include "proxy/hop_by_hop.h"
 #include "proxy/http_date.h"
 #include "proxy/http_headers.h"
+#include "proxy/invalidation.h"
 #include "proxy/range.h"
 #include "proxy/storability.h"
 #include "proxy/vary.h"
@@ -128,6 +132,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     edgecache::fuzz::require(again.has_value() && *again == *key, "cache key is not a fixed point of cacheKeyForUri", *key);
     if (auto location = stored.get("location")) (void)resolveToCacheKey(*key, *location);
     if (auto location = stored.get("content-location")) (void)resolveToCacheKey(*key, *location);
+    // What an unsafe request answered with the stored headers invalidates.
+    const auto keys = keysToInvalidate(method, status, *key, stored);
+    if (!keys.empty()) {
+      edgecache::fuzz::require(!isSafeMethod(method) && keys.front() == *key, "invalidation misses its own key", *key);
+      for (std::size_t i = 0; i < keys.size(); ++i) {
+        const auto k = cacheKeyForUri(keys[i]);
+        edgecache::fuzz::require(k.has_value() && *k == keys[i], "invalidated key is not a fixed point", keys[i]);
+        edgecache::fuzz::require(originOf(keys[i]) == originOf(*key), "invalidated key of another origin", keys[i]);
+        for (std::size_t j = 0; j < i; ++j)
+          edgecache::fuzz::require(keys[j] != keys[i], "key invalidated twice", keys[i]);
+      }
+    }
   }
 
   // Framing.

@@ -9,7 +9,8 @@
 // so no input can make the harness read an arbitrary path such as a FIFO).
 //
 // Checks besides the sanitizers: a failed load has a one-line message that
-// names the file.
+// names the file and stays short (at most 300 bytes besides the path: quoted
+// keys and values are cut), and so do the value parsers' errors.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -38,6 +39,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!loaded) {
     fuzz::require(loaded.message().find('\n') == std::string::npos, "error message is not one line", loaded.message());
     fuzz::require(loaded.message().find(path) != std::string::npos, "error message does not name the file", loaded.message());
+    fuzz::require(loaded.message().size() <= path.size() + 300, "error message is too long",
+                  loaded.message().substr(0, 200));
   } else {
     (void)proxy::controllerSpec(loaded.value());
   }
@@ -47,9 +50,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto nl = args.find('\n');
     std::string arg(args.substr(0, nl));
     args.remove_prefix(nl == std::string_view::npos ? args.size() : nl + 1);
-    (void)proxy::parseHostPort(arg);
-    (void)proxy::parseOriginUrl(arg);
-    (void)cachelib::parseByteSize(arg);
+    for (const auto& message : {proxy::parseHostPort(arg).message(), proxy::parseOriginUrl(arg).message(),
+                                cachelib::parseByteSize(arg).message()}) {
+      fuzz::require(message.size() <= 300, "value parser error is too long", message.substr(0, 200));
+    }
     // No other config file: the harness must not read arbitrary paths.
     if (arg.find("config") != std::string::npos) continue;
     argvStrings.push_back(std::move(arg));

@@ -40,6 +40,8 @@ def main(root):
                 b"Pragma: no-cache\nRange: bytes=-5\n\nCache-Control: private=\"x\", must-revalidate\n"
                 b"Vary: *\n",
         "chunk": b"POST /x\nHost: a\nTransfer-Encoding: chunked\nX: 1a;ext=\"v\"\n\nX: ffffffffffffffff\n",
+        # 'P' picks status 302: an unsafe method whose response names two more keys.
+        "invalidate": b"PUT http://a.example/x/y?q\n\nLocation: ../z\nContent-Location: //A.example:80/x/./w\n",
     }
     seeds["fuzz_proxy_config"] = {
         "full": b"listen = \"127.0.0.1:8080\"\norigin = \"http://127.0.0.1:9000\"\nstore = \"memory:\"\n"

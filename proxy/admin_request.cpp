@@ -24,6 +24,10 @@ bool constantTimeEquals(std::string_view a, std::string_view b) noexcept {
   return diff == 0;
 }
 
+// Client text quoted in an error: its first 60 bytes (a body may hold 4 KiB,
+// a query value more), control characters as '?'.
+std::string excerpt(std::string_view text) { return cachelib::printable(text, 60); }
+
 }  // namespace
 
 cachelib::Result<std::uint64_t> parseCapacityBody(std::string_view body) {
@@ -41,8 +45,8 @@ cachelib::Result<const cachelib::PolicyInfo*> parsePolicyBody(std::string_view b
   std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
   if (name.empty()) return R::error("policy: empty body (expected one of: " + cachelib::policyNames(false) + ")");
   const auto* info = cachelib::findPolicy(name);
-  if (!info) return R::error("policy: unknown policy '" + name + "' (known: " + cachelib::policyNames(false) + ")");
-  if (info->offline) return R::error("policy: '" + name + "' is an offline bound, not a live policy");
+  if (!info) return R::error("policy: unknown policy '" + excerpt(name) + "' (known: " + cachelib::policyNames(false) + ")");
+  if (info->offline) return R::error("policy: '" + excerpt(name) + "' is an offline bound, not a live policy");
   return info;
 }
 
@@ -59,7 +63,7 @@ cachelib::Result<std::chrono::seconds> parseHoldParam(const std::optional<std::s
     for (char c : text) v = v * 10 + (c - '0');
   if (!ok || v < 1 || v > kMaxAdminHoldSeconds)
     return R::error("hold: expected whole seconds in 1.." + std::to_string(kMaxAdminHoldSeconds) + ", got '" +
-                    std::string(text) + "'");
+                    excerpt(text) + "'");
   return std::chrono::seconds{v};
 }
 

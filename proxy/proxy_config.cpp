@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <initializer_list>
 #include <iostream>
 #include <thread>
 
@@ -20,6 +21,12 @@ namespace edgecache::proxy {
 using cachelib::Result;
 using cachelib::Status;
 
+namespace {
+// Text from the file or the command line quoted in an error: its first bytes
+// only, so a 1 MiB key or value cannot make a 1 MiB error line.
+std::string excerpt(std::string_view text) { return cachelib::printable(text, 60); }
+}  // namespace
+
 std::string HostPort::authority() const {
   const bool v6 = host.find(':') != std::string::npos;
   return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
@@ -31,14 +38,14 @@ Result<HostPort> parseHostPort(std::string_view text) {
   if (!text.empty() && text.front() == '[') {
     const auto close = text.find(']');
     if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') {
-      return Result<HostPort>::error("'" + std::string(text) + "' is not [ipv6]:port");
+      return Result<HostPort>::error("'" + excerpt(text) + "' is not [ipv6]:port");
     }
     hp.host = std::string(text.substr(1, close - 1));
     portText = text.substr(close + 2);
   } else {
     const auto colon = text.rfind(':');
     if (colon == std::string_view::npos || colon == 0) {
-      return Result<HostPort>::error("'" + std::string(text) + "' is not host:port");
+      return Result<HostPort>::error("'" + excerpt(text) + "' is not host:port");
     }
     hp.host = std::string(text.substr(0, colon));
     portText = text.substr(colon + 1);
@@ -49,11 +56,11 @@ Result<HostPort> parseHostPort(std::string_view text) {
   const bool hostOk = !hp.host.empty() && std::none_of(hp.host.begin(), hp.host.end(), [](char ch) {
     return static_cast<unsigned char>(ch) <= 0x20 || ch == 0x7f;
   });
-  if (!hostOk) return Result<HostPort>::error("'" + std::string(text) + "': bad host '" + hp.host + "'");
+  if (!hostOk) return Result<HostPort>::error("'" + excerpt(text) + "': bad host '" + excerpt(hp.host) + "'");
   unsigned port = 0;
   auto [p, ec] = std::from_chars(portText.data(), portText.data() + portText.size(), port);
   if (ec != std::errc() || p != portText.data() + portText.size() || portText.empty() || port > 65535) {
-    return Result<HostPort>::error("'" + std::string(text) + "': bad port '" + std::string(portText) + "'");
+    return Result<HostPort>::error("'" + excerpt(text) + "': bad port '" + excerpt(portText) + "'");
   }
   hp.port = static_cast<std::uint16_t>(port);
   return hp;
@@ -69,11 +76,11 @@ Result<OriginUrl> parseOriginUrl(std::string_view text) {
     url.scheme = "https";
     rest = text.substr(kHttps.size());
   } else {
-    return Result<OriginUrl>::error("'" + std::string(text) + "': expected http://host[:port] or https://host[:port]");
+    return Result<OriginUrl>::error("'" + excerpt(text) + "': expected http://host[:port] or https://host[:port]");
   }
   if (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
   if (rest.find('/') != std::string_view::npos) {
-    return Result<OriginUrl>::error("'" + std::string(text) + "': the origin URL must not have a path");
+    return Result<OriginUrl>::error("'" + excerpt(text) + "': the origin URL must not have a path");
   }
   const bool hasPort = !rest.empty() && (rest.back() != ']') && rest.rfind(':') != std::string_view::npos &&
                        (rest.front() != '[' || rest.rfind(']') < rest.rfind(':'));
@@ -161,7 +168,7 @@ Status applyString(const toml::node* node, const std::string& field, std::string
 // Cross-field checks shared by file and command line.
 Status validate(const ProxyConfig& c) {
   if (!cachelib::findPolicy(c.policy)) {
-    return Status::error("policy: unknown '" + c.policy + "' (known: " + cachelib::policyNames(false) + ")");
+    return Status::error("policy: unknown '" + excerpt(c.policy) + "' (known: " + cachelib::policyNames(false) + ")");
   }
   if (c.threads == 0 || c.threads > 256) return Status::error("threads: must be in [1, 256]");
   if (c.maxConnections == 0) return Status::error("limits.max-connections: must be positive");
@@ -170,6 +177,17 @@ Status validate(const ProxyConfig& c) {
   // The controller spec is not checked here: main.cpp builds it with both
   // factories (cachelib's baselines and the agent's drl specs) and exits 2
   // with "controller: ..." when neither accepts it.
+  return Status::ok();
+}
+
+// Every key of `table` must be one of `known`: a misspelt setting is refused,
+// not silently left at its default ("[limits] max-conections = 10").
+Status checkKeys(const toml::table& table, std::string_view prefix, std::initializer_list<std::string_view> known) {
+  for (const auto& [k, v] : table) {
+    if (std::find(known.begin(), known.end(), k.str()) == known.end()) {
+      return Status::error(std::string(prefix) + excerpt(k.str()) + ": unknown setting");
+    }
+  }
   return Status::ok();
 }
 
@@ -189,14 +207,10 @@ Result<ProxyConfig> loadConfigFile(const std::string& path, ProxyConfig c) {
                                               std::to_string(where.column) + ": " + std::string(e.description())));
   }
   auto fail = [&](const Status& s) { return Result<ProxyConfig>::error(oneLine(path + ": " + s.message())); };
-  static const std::vector<std::string> kKnownTop = {"listen", "origin",      "store",   "capacity", "policy",
-                                                     "controller", "admin", "admin-token", "threads", "limits",
-                                                     "timeouts",   "control", "hot-bytes", "origin-ca"};
-  for (const auto& [k, v] : t) {
-    if (std::find(kKnownTop.begin(), kKnownTop.end(), std::string(k.str())) == kKnownTop.end()) {
-      return fail(Status::error(std::string(k.str()) + ": unknown setting"));
-    }
-  }
+  if (auto st = checkKeys(t, "", {"listen", "origin", "store", "capacity", "policy", "controller", "admin",
+                                  "admin-token", "threads", "limits", "timeouts", "control", "hot-bytes", "origin-ca"});
+      !st)
+    return fail(st);
   std::string s;
   if (t.contains("listen")) {
     if (auto st = applyString(t.get("listen"), "listen", s); !st) return fail(st);
@@ -229,6 +243,9 @@ Result<ProxyConfig> loadConfigFile(const std::string& path, ProxyConfig c) {
   if (auto st = applyInt(t.get("threads"), "threads", c.threads, 1, 256); !st) return fail(st);
   if (auto st = applyBytes(t.get("hot-bytes"), "hot-bytes", c.hotBytes); !st) return fail(st);
   if (const auto* lim = t.get_as<toml::table>("limits")) {
+    if (auto st = checkKeys(*lim, "limits.", {"max-connections", "max-header-bytes", "max-body-bytes", "max-object-bytes"});
+        !st)
+      return fail(st);
     if (auto st = applyInt(lim->get("max-connections"), "limits.max-connections", c.maxConnections, 1, 1'000'000); !st)
       return fail(st);
     std::uint64_t v = c.maxHeaderBytes;
@@ -242,6 +259,8 @@ Result<ProxyConfig> loadConfigFile(const std::string& path, ProxyConfig c) {
     return fail(Status::error("limits: expected a table"));
   }
   if (const auto* to = t.get_as<toml::table>("timeouts")) {
+    if (auto st = checkKeys(*to, "timeouts.", {"request", "idle", "origin-connect", "origin-response", "drain"}); !st)
+      return fail(st);
     if (auto st = applyMillis(to->get("request"), "timeouts.request", c.requestTimeout); !st) return fail(st);
     if (auto st = applyMillis(to->get("idle"), "timeouts.idle", c.idleTimeout); !st) return fail(st);
     if (auto st = applyMillis(to->get("origin-connect"), "timeouts.origin-connect", c.originConnectTimeout); !st)
@@ -253,6 +272,10 @@ Result<ProxyConfig> loadConfigFile(const std::string& path, ProxyConfig c) {
     return fail(Status::error("timeouts: expected a table"));
   }
   if (const auto* ct = t.get_as<toml::table>("control")) {
+    if (auto st = checkKeys(*ct, "control.", {"window-requests", "window-seconds", "floor", "ceiling",
+                                              "dollars-per-gb-hour", "dollars-per-gb-egress"});
+        !st)
+      return fail(st);
     if (auto st = applyInt(ct->get("window-requests"), "control.window-requests", c.windowRequests, 1,
                            1'000'000'000);
         !st)
@@ -329,27 +352,33 @@ std::variant<ProxyConfig, int> parseCommandLine(int argc, char** argv) {
     std::cerr << "edgecache-proxy: " << oneLine(what) << "\n";
     return 2;
   };
-  if (!listen.empty()) {
+  // An option given is applied as given: "--threads 0" or "--capacity ''"
+  // (an unset shell variable) is an error, not a silent default.
+  auto given = [&app](const char* name) { return app.count(name) > 0; };
+  if (given("--listen")) {
     auto hp = parseHostPort(listen);
     if (!hp) return bad("--listen: " + hp.message());
     c.listen = hp.value();
   }
-  if (!origin.empty()) {
+  if (given("--origin")) {
     auto o = parseOriginUrl(origin);
     if (!o) return bad("--origin: " + o.message());
     c.origin = o.value();
   }
-  if (!originCa.empty()) c.originCaFile = originCa;
-  if (!store.empty()) c.storeDir = store;
-  if (!capacity.empty()) {
+  if (given("--origin-ca")) c.originCaFile = originCa;
+  if (given("--store")) {
+    if (store.empty()) return bad("--store: empty (a directory, or memory:)");
+    c.storeDir = store;
+  }
+  if (given("--capacity")) {
     auto b = cachelib::parseByteSize(capacity);
     if (!b) return bad("--capacity: " + b.message());
     c.capacityBytes = b.value();
   }
-  if (!policy.empty()) c.policy = policy;
-  if (!controller.empty()) c.controller = controller;
-  if (!admin.empty()) {
-    if (admin == "off") {
+  if (given("--policy")) c.policy = policy;
+  if (given("--controller")) c.controller = controller;
+  if (given("--admin")) {
+    if (admin.empty() || admin == "off") {
       c.admin.reset();
     } else {
       auto hp = parseHostPort(admin);
@@ -357,9 +386,13 @@ std::variant<ProxyConfig, int> parseCommandLine(int argc, char** argv) {
       c.admin = hp.value();
     }
   }
-  if (!adminToken.empty()) c.adminToken = adminToken;
-  if (threads != 0) c.threads = threads;
-  if (!hotBytes.empty()) {
+  if (given("--admin-token")) {
+    // Empty would mean no token: more likely an unset variable than a wish.
+    if (adminToken.empty()) return bad("--admin-token: empty (leave the option out for no token)");
+    c.adminToken = adminToken;
+  }
+  if (given("--threads")) c.threads = threads;
+  if (given("--hot-bytes")) {
     auto b = cachelib::parseByteSize(hotBytes);
     if (!b) return bad("--hot-bytes: " + b.message());
     c.hotBytes = b.value();

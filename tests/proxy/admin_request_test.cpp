@@ -80,3 +80,16 @@ TEST_CASE("purge key: absolute http(s) URIs, or paths on the origin's authority"
   CHECK_FALSE(purgeCacheKey("ftp://example.com/a", "origin"));
   CHECK_FALSE(purgeCacheKey("a/b", "origin"));
 }
+
+TEST_CASE("errors quote at most the start of a long body or hold value") {
+  // Seen reviewing fuzz_admin_request, which checked one line but not length:
+  // a 4 KiB policy body or a long ?hold= came back whole in the error.
+  const std::string longText(4000, 'x');
+  for (const std::string& message : {parsePolicyBody(longText).message(), parseHoldParam(longText).message(),
+                                     parseCapacityBody(longText).message(),
+                                     parseHoldParam(std::string(4000, '7')).message()}) {
+    CAPTURE(message.substr(0, 40));
+    CHECK(message.size() < 300);
+    CHECK(message.find("...") != std::string::npos);
+  }
+}

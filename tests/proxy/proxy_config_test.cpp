@@ -6,6 +6,9 @@
 #include <doctest/doctest.h>
 
 #include <fstream>
+#include <string>
+#include <variant>
+#include <vector>
 
 #include "tests/test_support.h"
 
@@ -168,4 +171,83 @@ TEST_CASE("errors quoting newlines or control characters stay one line (fuzz)") 
     CHECK(message.find('\r') == std::string::npos);
     CHECK(message.find('\t') == std::string::npos);
   }
+}
+
+TEST_CASE("errors quote at most the start of a long key or value (fuzz)") {
+  // Found by fuzz_proxy_config once it bounded error length: an unknown key,
+  // a policy, a listen address or a byte size was quoted whole, so a 3000-byte
+  // key made a 3000-byte error line. Quotes stop after 60 bytes with "...".
+  const std::string longText(3000, 'x');
+  const std::string cases[] = {
+      longText + " = 1\n",
+      "policy = \"" + longText + "\"\n",
+      "listen = \"" + longText + "\"\n",
+      "listen = \"" + longText + ":99999\"\n",
+      "admin = \"[" + longText + "\"\n",
+      "origin = \"ftp://" + longText + "\"\n",
+      "origin = \"http://a/" + longText + "\"\n",
+      "capacity = \"" + std::string(3000, '9') + "\"\n",
+      "[limits]\nmax-body-bytes = \"1" + longText + "\"\n",
+  };
+  int i = 0;
+  for (const std::string& text : cases) {
+    CAPTURE(text.substr(0, 20));
+    const std::string message = refusedConfigError("long" + std::to_string(i++) + ".toml", text);
+    CHECK(message.size() < 400);
+    CHECK(message.find("...") != std::string::npos);
+  }
+  CHECK(parseHostPort(longText).message().size() < 200);
+  CHECK(parseOriginUrl(longText).message().size() < 200);
+}
+
+TEST_CASE("a misspelt setting inside [limits], [timeouts] or [control] is refused, not ignored") {
+  // Seen reviewing fuzz_proxy_config: only top-level keys were checked, so
+  // "max-conections = 10" loaded fine and left the default 1024 in place.
+  struct Case {
+    const char* text;
+    const char* mustContain;
+  };
+  const Case cases[] = {
+      {"[limits]\nmax-conections = 10\n", "limits.max-conections: unknown setting"},
+      {"[timeouts]\nrequests = 5000\n", "timeouts.requests: unknown setting"},
+      {"[control]\nflor = \"1GiB\"\n", "control.flor: unknown setting"},
+      {"[limits.extra]\nx = 1\n", "limits.extra: unknown setting"},
+  };
+  int i = 0;
+  for (const Case& k : cases) {
+    CAPTURE(k.text);
+    const std::string message = refusedConfigError("typo" + std::to_string(i++) + ".toml", k.text);
+    CHECK(message.find(k.mustContain) != std::string::npos);
+  }
+  // Every setting deploy/edgecache-proxy.toml documents is still known.
+  auto shipped = loadConfigFile(std::string(EDGECACHE_SOURCE_DIR) + "/deploy/edgecache-proxy.toml", ProxyConfig{});
+  CHECK_MESSAGE(shipped.isOk(), shipped.message());
+}
+
+TEST_CASE("command-line options given as 0 or empty are refused, not ignored") {
+  // Seen reviewing what fuzz_proxy_config drives: options were applied only
+  // when non-empty (threads: non-zero), so "--threads 0" or "--capacity ''"
+  // (an unset shell variable) ran silently with the file's or default value.
+  auto parse = [](std::vector<std::string> args) {
+    args.insert(args.begin(), "edgecache-proxy");
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    return parseCommandLine(static_cast<int>(args.size()), argv.data());
+  };
+  const std::vector<std::vector<std::string>> refused = {
+      {"--threads", "0"}, {"--capacity", ""},    {"--hot-bytes", ""}, {"--listen", ""},
+      {"--origin", ""},   {"--policy", ""},      {"--store", ""},     {"--admin-token", ""},
+  };
+  for (const auto& args : refused) {
+    CAPTURE(args[0]);
+    const auto r = parse(args);
+    REQUIRE(std::holds_alternative<int>(r));
+    CHECK(std::get<int>(r) == 2);
+  }
+  const auto threads = parse({"--threads", "3", "--admin", ""});
+  REQUIRE(std::holds_alternative<ProxyConfig>(threads));
+  CHECK(std::get<ProxyConfig>(threads).threads == 3);
+  CHECK_FALSE(std::get<ProxyConfig>(threads).admin.has_value());  // empty = off, as in the file
+  CHECK(std::holds_alternative<ProxyConfig>(parse({})));
 }
