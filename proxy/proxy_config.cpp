@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <initializer_list>
 #include <iostream>
 #include <thread>
@@ -152,7 +153,9 @@ Status applyMillis(const toml::node* node, const std::string& field, std::chrono
 Status applyDouble(const toml::node* node, const std::string& field, double& out) {
   if (!node) return Status::ok();
   auto d = node->value<double>();
-  if (!d || *d < 0) return Status::error(field + ": expected a non-negative number");
+  // NaN and inf are TOML floats too; a price or window of either would turn
+  // every cost figure into nan.
+  if (!d || !std::isfinite(*d) || *d < 0) return Status::error(field + ": expected a finite non-negative number");
   out = *d;
   return Status::ok();
 }

@@ -251,3 +251,14 @@ TEST_CASE("command-line options given as 0 or empty are refused, not ignored") {
   CHECK_FALSE(std::get<ProxyConfig>(threads).admin.has_value());  // empty = off, as in the file
   CHECK(std::holds_alternative<ProxyConfig>(parse({})));
 }
+
+TEST_CASE("prices and window seconds must be finite and non-negative (nan and inf are TOML floats)") {
+  for (const char* value : {"nan", "inf", "-inf", "-0.5"}) {
+    CAPTURE(value);
+    const std::string error = refusedConfigError(
+        "price.toml", std::string("[control]\ndollars-per-gb-hour = ") + value + "\n");
+    CHECK(error.find("control.dollars-per-gb-hour: expected a finite non-negative number") != std::string::npos);
+  }
+  const std::string error = refusedConfigError("window.toml", "[control]\nwindow-seconds = nan\n");
+  CHECK(error.find("control.window-seconds") != std::string::npos);
+}
