@@ -214,21 +214,18 @@ median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]
 # length: someone else held about a core.
 hz=$(getconf CLK_TCK)
 busy_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8}' /proc/stat; }
-server_ticks() {
-  local t=0 p c
-  for p in "${pids[@]}"; do
-    for c in "$p" $(pgrep -P "$p"); do
-      [ -r "/proc/$c/stat" ] && t=$((t + $(awk '{print $14 + $15}' "/proc/$c/stat")))
-    done
-  done
-  echo "$t"
-}
 # CPU ticks of one server: the process and its children (nginx's workers).
 tree_ticks() {
   local t=0 c
   for c in "$1" $(pgrep -P "$1"); do
     [ -r "/proc/$c/stat" ] && t=$((t + $(awk '{print $14 + $15}' "/proc/$c/stat")))
   done
+  echo "$t"
+}
+# ... and of every process started here.
+server_ticks() {
+  local t=0 p
+  for p in "${pids[@]}"; do t=$((t + $(tree_ticks "$p"))); done
   echo "$t"
 }
 # Other processes' CPU ticks over the next 3 s (nothing of ours runs then).
