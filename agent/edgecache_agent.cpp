@@ -233,6 +233,9 @@ cachelib::Status writeText(const std::string& path, const std::string& text) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Tables go to stdout, progress to stderr: line buffering keeps them whole
+  // lines when both are redirected to one log.
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
   CLI::App app{"edgecache-agent: deep-RL cache controller (capacity + replacement policy per window)"};
   app.require_subcommand(1);
 

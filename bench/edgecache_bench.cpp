@@ -1,10 +1,15 @@
 // edgecache-bench: replay traces through cache policies and controllers.
 
+#include <cstdio>
+
 #include <CLI/CLI.hpp>
 
 #include "bench/commands.h"
 
 int main(int argc, char** argv) {
+  // Tables go to stdout, notes ("wrote FILE") and progress to stderr: line
+  // buffering keeps them whole lines when both are redirected to one log.
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
   CLI::App app{
       "edgecache-bench: replay request traces through edgecache's cache policies.\n"
       "Traces: --trace FILE (oracleGeneral[.zst], csv, tr, txt, u32be, tencent) or a seeded\n"
