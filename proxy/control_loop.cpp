@@ -257,9 +257,11 @@ void ControlLoop::run() {
     const cachelib::Decision d = controller_->decide(features);
     decisionSeconds_.observe(std::chrono::duration<double>(now() - decideStart).count());
     apply(d);
+    std::string summary = controller_->summary();
     {
       std::lock_guard lock(mutex_);
       ++status_.windows;
+      status_.summary = std::move(summary);
     }
     if (listener_) {
       const ControlStatus st = status();

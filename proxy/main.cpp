@@ -171,6 +171,8 @@ int main(int argc, char** argv) {
   server.waitStopped();
   if (admin) admin->stop();
   loop.stop();
+  if (const auto st = loop.status(); !st.summary.empty())
+    std::fprintf(stderr, "edgecache-proxy: controller %s: %s\n", st.controller.c_str(), st.summary.c_str());
   std::fprintf(stderr, "edgecache-proxy: stopped\n");
   return 0;
 }

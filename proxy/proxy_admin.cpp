@@ -227,6 +227,7 @@ std::string ProxyAdmin::statusJson() {
   if (loop_) {
     const auto st = loop_->status();
     j["control"] = {{"controller", st.controller},
+                    {"summary", st.summary},
                     {"windows", st.windows},
                     {"requests", st.requests},
                     {"hits", st.hits},

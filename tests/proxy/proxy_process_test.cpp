@@ -25,6 +25,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
@@ -636,6 +637,93 @@ TEST_CASE("SIGKILL at random moments never yields a wrong byte; committed object
   REQUIRE(st);
   CHECK(WIFEXITED(*st));
   CHECK(WEXITSTATUS(*st) == 0);
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+}
+
+TEST_CASE("the DRL agent drives a live proxy: a decision every window, fine-tunes on live traffic, no failed request") {
+  // `--controller drl` with the shipped default model and online fine-tuning
+  // on a background thread, against live requests over real sockets: every
+  // window's decision is applied (capacity within [floor, ceiling]), a
+  // fine-tune finishes (published or rejected by its safeguard), and the
+  // clients see only correct bodies meanwhile.
+  const auto dir = edgecache::testing::tempDir("proxy-process-drl");
+  TestOrigin origin;
+  {
+    std::ofstream cfg(dir / "proxy.toml");
+    cfg << "controller = \"drl\"\n[control]\nwindow-seconds = 0.1\nwindow-requests = 200\n"
+           "floor = \"1MiB\"\nceiling = \"64MiB\"\n";
+  }
+  auto proxy = startProxy(origin.port(), dir / "db", dir / "proxy.log", true,
+                          {"--config", (dir / "proxy.toml").string()}, "16MiB");
+  httplib::Client admin("127.0.0.1", proxy.adminPort);
+  admin.set_read_timeout(5, 0);
+  auto status = [&] {
+    auto r = admin.Get("/status");
+    REQUIRE(r);
+    REQUIRE(r->status == 200);
+    return nlohmann::json::parse(r->body);
+  };
+
+  // Two clients: a skewed mix over 3000 objects (~30 MB), so capacity matters.
+  std::atomic<bool> stop{false};
+  std::atomic<long> ok{0}, bad{0};
+  std::mutex firstBadMutex;
+  std::string firstBad;
+  auto client = [&](std::uint64_t seed) {
+    auto c = clientFor(proxy.port);
+    std::mt19937_64 rng(seed);
+    std::uniform_real_distribution<double> u(0.0, 1.0);
+    while (!stop.load()) {
+      const auto k = static_cast<int>(3000 * std::pow(u(rng), 3.0));  // skewed towards small ids
+      const std::string path = "/obj/" + std::to_string(k);
+      auto r = c->Get(path);
+      if (r && r->status == 200 && r->body == expectedBody(path)) {
+        ++ok;
+        continue;
+      }
+      ++bad;
+      std::lock_guard lock(firstBadMutex);
+      if (firstBad.empty()) firstBad = path + ": " + (r ? std::to_string(r->status) : httplib::to_string(r.error()));
+    }
+  };
+  std::thread c1(client, kSeed), c2(client, kSeed + 1);
+
+  const std::regex outcomes(R"((\d+) published, (\d+) rejected)");
+  long finished = 0;
+  std::set<std::uint64_t> capacities;
+  nlohmann::json s;
+  for (int i = 0; i < 1200 && finished == 0; ++i) {  // up to ~60 s
+    std::this_thread::sleep_for(50ms);
+    s = status();
+    capacities.insert(s["capacityBytes"].get<std::uint64_t>());
+    const std::string summary = s["control"]["summary"].get<std::string>();
+    std::smatch m;
+    if (std::regex_search(summary, m, outcomes)) finished = std::stol(m[1].str()) + std::stol(m[2].str());
+  }
+  stop = true;
+  c1.join();
+  c2.join();
+
+  INFO("status: " << s.dump());
+  CHECK(s["control"]["controller"] == "drl:default.ecdrl");
+  CHECK(finished >= 1);
+  CHECK(s["control"]["summary"].get<std::string>().find("fine-tunes (background)") != std::string::npos);
+  CHECK(s["control"]["windows"].get<long long>() >= 4);
+  for (const std::uint64_t c : capacities) {
+    CHECK(c >= (1ull << 20));
+    CHECK(c <= (64ull << 20));
+  }
+  CHECK_MESSAGE(bad.load() == 0, "first failed request: " << firstBad);
+  CHECK(ok.load() > 100);
+
+  proxy.process->signal(SIGTERM);
+  const auto st = proxy.process->wait(15s);
+  REQUIRE_MESSAGE(st, "edgecache-proxy still running 15 s after SIGTERM");
+  CHECK(WIFEXITED(*st));
+  CHECK(WEXITSTATUS(*st) == 0);
+  const std::string log = proxy.process->log();
+  CHECK(log.find("controller drl:default.ecdrl: fine-tunes (background)") != std::string::npos);
   std::error_code ec;
   fs::remove_all(dir, ec);
 }
