@@ -307,6 +307,14 @@ std::unique_ptr<httplib::Client> clientFor(int port) {
   return c;
 }
 
+// GET /status from the admin API, parsed (must answer 200).
+nlohmann::json adminStatus(httplib::Client& admin) {
+  auto r = admin.Get("/status");
+  REQUIRE(r);
+  REQUIRE(r->status == 200);
+  return nlohmann::json::parse(r->body);
+}
+
 }  // namespace
 
 TEST_SUITE("proxy process") {
@@ -405,12 +413,7 @@ TEST_CASE("admin overrides pin capacity and policy across controller windows unt
                           {"--config", (dir / "proxy.toml").string()}, "8MiB");
   httplib::Client admin("127.0.0.1", proxy.adminPort);
   admin.set_read_timeout(5, 0);
-  auto status = [&] {
-    auto r = admin.Get("/status");
-    REQUIRE(r);
-    REQUIRE(r->status == 200);
-    return nlohmann::json::parse(r->body);
-  };
+  auto status = [&] { return adminStatus(admin); };
   // Waits (bounded) until `n` more controller windows have closed.
   auto awaitWindows = [&](int n) {
     const auto target = status()["control"]["windows"].get<long long>() + n;
@@ -658,12 +661,7 @@ TEST_CASE("the DRL agent drives a live proxy: a decision every window, fine-tune
                           {"--config", (dir / "proxy.toml").string()}, "16MiB");
   httplib::Client admin("127.0.0.1", proxy.adminPort);
   admin.set_read_timeout(5, 0);
-  auto status = [&] {
-    auto r = admin.Get("/status");
-    REQUIRE(r);
-    REQUIRE(r->status == 200);
-    return nlohmann::json::parse(r->body);
-  };
+  auto status = [&] { return adminStatus(admin); };
 
   // Two clients: a skewed mix over 3000 objects (~30 MB), so capacity matters.
   std::atomic<bool> stop{false};
