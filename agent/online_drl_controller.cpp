@@ -183,9 +183,12 @@ std::string OnlineDrlController::name() const { return options_.label + ":" + mo
 std::string OnlineDrlController::summary() const {
   const OnlineStats s = stats();
   return fmt::format("fine-tunes ({}): {} published, {} rejected, {} skipped (busy), {} failed{}; {:.1f} s training; "
-                     "{} drift alarms; W {}..{} requests",
+                     "{} drift alarms; W {}..{} requests{}",
                      options_.inlineFineTune ? "inline" : "background", s.published, s.rejected, s.skipped, s.failed,
-                     busy_.load() ? ", 1 running" : "", s.fineTuneSeconds, s.drifts, s.minWindowSeen, s.maxWindowSeen);
+                     busy_.load() ? ", 1 running" : "", s.fineTuneSeconds, s.drifts, s.minWindowSeen, s.maxWindowSeen,
+                     s.replayWindowRequests > 0 && s.replayWindowRequests != context_.window.requests
+                         ? fmt::format(" (replayed in live windows of {} requests)", s.replayWindowRequests)
+                         : std::string());
 }
 
 OnlineStats OnlineDrlController::stats() const {
@@ -199,6 +202,7 @@ OnlineStats OnlineDrlController::stats() const {
   s.minWindowSeen = minWindowSeen_.load();
   s.maxWindowSeen = maxWindowSeen_.load();
   s.fineTuneSeconds = fineTuneSeconds_.load();
+  s.replayWindowRequests = replayWindow_.load();
   return s;
 }
 
@@ -224,6 +228,8 @@ cachelib::Decision OnlineDrlController::start(const cachelib::ControlContext& co
   windowsSinceTune_ = windowsSinceStart_ = 0;
   driftSinceTune_ = false;
   observedSeconds_ = observedRequests_ = 0.0;
+  liveWindowRequests_.clear();
+  replayWindow_.store(0);
   current_ = initialDecision(context);
   return current_;
 }
@@ -253,6 +259,10 @@ cachelib::Decision OnlineDrlController::decide(const cachelib::WindowFeatures& f
     observedSeconds_ += features.durationSeconds;
     observedRequests_ += double(features.requests);
   }
+  if (windowsSinceStart_ > 0 && features.requests > 0) {  // not the short first window
+    liveWindowRequests_.push_back(features.requests);
+    if (liveWindowRequests_.size() > 32) liveWindowRequests_.pop_front();
+  }
   if (++windowsSinceStart_ > options_.driftWarmupWindows && detector_.add(windowDriftSignal(features))) {
     drifts_.fetch_add(1);
     setWindow(minWindow_);
@@ -267,6 +277,15 @@ cachelib::Decision OnlineDrlController::decide(const cachelib::WindowFeatures& f
   return current_;
 }
 
+std::uint64_t OnlineDrlController::replayWindowRequests() const {
+  const std::uint64_t configured = std::max<std::uint64_t>(1, context_.window.requests);
+  if (liveWindowRequests_.empty() || context_.window.seconds > 0) return configured;
+  std::vector<std::uint64_t> lengths(liveWindowRequests_.begin(), liveWindowRequests_.end());
+  const auto mid = lengths.begin() + static_cast<std::ptrdiff_t>(lengths.size() / 2);
+  std::nth_element(lengths.begin(), mid, lengths.end());
+  return std::max<std::uint64_t>(1, *mid);
+}
+
 bool OnlineDrlController::requestFineTune() {
   if (!ring_) return false;
   return schedule();
@@ -278,11 +297,13 @@ bool OnlineDrlController::schedule() {
     return false;
   }
   const std::size_t n = std::min<std::size_t>(window_.load(), ring_->size());
+  const std::uint64_t perWindow = replayWindowRequests();
   // An episode needs a first window plus at least one decided window.
-  if (n < 2 * std::max<std::uint64_t>(1, context_.window.requests)) return false;
+  if (n < 2 * perWindow) return false;
   Job job;
   job.window = ring_->last(n);
   job.env.context = context_;
+  job.env.context.window.requests = perWindow;
   job.fallbackRate = observedSeconds_ > 0 ? observedRequests_ / observedSeconds_ : 1000.0;
   job.seed = mix(options_.seed, ++fineTunes_);
   busy_.store(true);
@@ -317,6 +338,7 @@ void OnlineDrlController::runJob(const Job& job) {
   // the windows' durations showed, so rental is charged as it was.
   if (!window->empty() && window->back().timeSeconds <= window->front().timeSeconds) env.requestRate = job.fallbackRate;
   const std::shared_ptr<const ActorCritic> current = model_.load(std::memory_order_acquire);
+  replayWindow_.store(env.context.window.requests);  // what this replay cuts its windows by
   FineTuneResult r = fineTuneOnWindow(*current, window, env, options_.fineTune, job.seed, &stop_);
   fineTuneSeconds_.fetch_add(r.seconds);
   switch (r.outcome) {

@@ -145,6 +145,7 @@ struct OnlineStats {
   std::uint64_t windowRequests = 0;  // the current W
   std::uint64_t minWindowSeen = 0, maxWindowSeen = 0;  // range W took over the run
   double fineTuneSeconds = 0.0; // total wall time spent fine-tuning
+  std::uint64_t replayWindowRequests = 0;  // decision window of the last fine-tune's replay (0 = none yet)
 };
 
 class OnlineDrlController final : public cachelib::Controller {
@@ -203,6 +204,12 @@ class OnlineDrlController final : public cachelib::Controller {
   void worker();
   void markIdle();
   void setWindow(std::uint64_t requests);
+  // The decision window a fine-tune replays with: the median length of the
+  // recent live windows (the first, short one excluded), so that windows
+  // the caller closes early (the proxy's control loop closes by time too)
+  // are replayed as they were decided; the context's window.requests until
+  // one was seen, and for time windows (window.seconds > 0).
+  std::uint64_t replayWindowRequests() const;
 
   // Decision-thread state.
   std::string modelName_;
@@ -218,6 +225,7 @@ class OnlineDrlController final : public cachelib::Controller {
   bool driftSinceTune_ = false;
   std::uint64_t fineTunes_ = 0;
   double observedSeconds_ = 0.0, observedRequests_ = 0.0;  // window durations (traces without timestamps)
+  std::deque<std::uint64_t> liveWindowRequests_;  // requests of the latest live windows (at most 32)
 
   // Shared with the training thread and stats() readers (lock-free).
   std::atomic<std::shared_ptr<const ActorCritic>> model_;
@@ -227,6 +235,7 @@ class OnlineDrlController final : public cachelib::Controller {
   std::atomic<std::uint64_t> published_{0}, rejected_{0}, skipped_{0}, failed_{0}, drifts_{0};
   std::atomic<std::uint64_t> window_{0}, minWindowSeen_{0}, maxWindowSeen_{0};
   std::atomic<double> fineTuneSeconds_{0.0};
+  std::atomic<std::uint64_t> replayWindow_{0};
   // The hand-off: guards job_/hasJob_ (and busy_ transitions for waitIdle);
   // the trainer holds it only to pick a job up, never while training.
   mutable std::mutex mutex_;

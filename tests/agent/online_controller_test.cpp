@@ -219,6 +219,53 @@ TEST_CASE("online: W grows while the workload is stationary and drops to the min
   CHECK(after.back().failed == 0);
 }
 
+TEST_CASE("online: a fine-tune replays in the live windows' length, not the configured one") {
+  // The proxy's control loop also closes a window by time, so a live window
+  // can hold fewer requests than the context's window.requests; the
+  // fine-tune must replay the requests in windows like those it decided on.
+  auto trace = traces::generateSynthetic(smallConfig("stationary", 11));
+  const auto env = envFor(trace);  // window.requests = kWindow
+  constexpr std::uint64_t kLive = kWindow / 4;
+  auto liveEnv = env;
+  liveEnv.context.window.requests = kLive;  // how the caller really cut the windows
+
+  auto options = quickOptions();
+  options.inlineFineTune = true;
+  options.retrainEveryWindows = 0;  // only requestFineTune()
+  OnlineDrlController online(defaultModel(), "default.ecdrl", options);
+  (void)online.start(env.context);
+  cachelib::WindowedReplay replay(trace, liveEnv);
+  cachelib::Decision d = initialDecision(env.context);
+  for (int i = 0; i < 40 && !replay.done(); ++i) {
+    const auto w = replay.nextWindow();
+    (void)replay.step(d);
+    online.observe(w);
+    d = online.decide(replay.features());
+  }
+  CHECK(online.stats().replayWindowRequests == 0);  // no fine-tune yet
+  REQUIRE(online.requestFineTune());
+  const OnlineStats s = online.stats();
+  CHECK(s.replayWindowRequests == kLive);
+  CHECK(s.published + s.rejected == 1);
+  CHECK(online.summary().find("replayed in live windows of 500 requests") != std::string::npos);
+
+  // A caller whose windows match the context replays as configured (the
+  // bench's simulator): the summary says nothing more.
+  OnlineDrlController same(defaultModel(), "default.ecdrl", options);
+  (void)same.start(env.context);
+  cachelib::WindowedReplay full(trace, env);
+  d = initialDecision(env.context);
+  for (int i = 0; i < 12 && !full.done(); ++i) {
+    const auto w = full.nextWindow();
+    (void)full.step(d);
+    same.observe(w);
+    d = same.decide(full.features());
+  }
+  REQUIRE(same.requestFineTune());
+  CHECK(same.stats().replayWindowRequests == kWindow);
+  CHECK(same.summary().find("replayed in live windows") == std::string::npos);
+}
+
 TEST_CASE("online: inline fine-tuning is deterministic for a seed and never publishes a worse model") {
   const auto trace = traces::generateSynthetic(smallConfig("rotating", 8));
   const auto env = envFor(trace);
