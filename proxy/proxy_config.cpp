@@ -323,7 +323,7 @@ std::variant<ProxyConfig, int> parseCommandLine(int argc, char** argv) {
   app.add_option("--policy", policy, "Initial replacement policy: " + cachelib::policyNames(false) + " (default lru)");
   app.add_option("--controller", controller,
                  "Capacity/policy controller: static | size-only | strategy-only | joint-greedy | drl, or a full spec:\n" +
-                     cachelib::controllerSpecHelp() + ", drl[:MODEL], drl-frozen[:MODEL] (the DRL agent; default model "
+                     cachelib::controllerSpecHelp(true) + ", drl[:MODEL], drl-frozen[:MODEL] (the DRL agent; default model "
                      "without MODEL)");
   app.add_option("--admin", admin, "Admin API address host:port (default 127.0.0.1:9091; 'off' disables it)");
   app.add_option("--admin-token", adminToken, "Bearer token required by mutating admin calls (default: none)");

@@ -29,8 +29,9 @@ R bad(const std::string& spec, const std::string& why) {
 }
 }  // namespace
 
-std::string controllerSpecHelp() {
-  return "static:POLICY:SIZE, size-only[:POLICY], strategy-only[:greedy|experts][:SIZE], joint-greedy, oracle";
+std::string controllerSpecHelp(bool deployableOnly) {
+  return std::string("static:POLICY:SIZE, size-only[:POLICY], strategy-only[:greedy|experts][:SIZE], joint-greedy") +
+         (deployableOnly ? "" : ", oracle");
 }
 
 R makeController(const std::string& spec) {

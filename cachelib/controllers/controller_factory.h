@@ -17,7 +17,9 @@ namespace edgecache::cachelib {
 
 Result<std::unique_ptr<Controller>> makeController(const std::string& spec);
 
-// One line per accepted spec form, for --help texts.
-std::string controllerSpecHelp();
+// The accepted spec forms on one line, for --help texts. `deployableOnly`
+// leaves out the hindsight oracle, which needs the next window's requests
+// (offline replay only: a live proxy cannot run it).
+std::string controllerSpecHelp(bool deployableOnly = false);
 
 }  // namespace edgecache::cachelib

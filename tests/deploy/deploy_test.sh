@@ -48,6 +48,11 @@ echo "== example config accepted"
 sed 's/^capacity = .*/capacity = "lots"/' "$deploy/edgecache-proxy.toml" > "$work/bad.toml"
 if err=$("$proxy" --config "$work/bad.toml" --check-config 2>&1); then fail "a bad capacity was accepted"; fi
 echo "$err" | grep -q "capacity" || fail "the error does not name the field: $err"
+# The hindsight oracle cannot run live: refused, not run in name only.
+if err=$("$proxy" --config "$deploy/edgecache-proxy.toml" --controller oracle --check-config 2>&1); then
+  fail "--controller oracle was accepted"
+fi
+echo "$err" | grep -q "offline only" || fail "the oracle's refusal does not say why: $err"
 
 echo "== metrics queried by the dashboard and alerts exist in /metrics"
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
