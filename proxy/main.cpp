@@ -48,19 +48,11 @@ int main(int argc, char** argv) {
   const proxy::ProxyConfig config = std::get<proxy::ProxyConfig>(std::move(parsed));
 
   const std::string spec = proxy::controllerSpec(config);
-  auto controller = agent::isAgentControllerSpec(spec) ? agent::makeAgentController(spec) : cachelib::makeController(spec);
+  auto controller = agent::isAgentControllerSpec(spec) ? agent::makeAgentController(spec)
+                                                        : cachelib::makeController(spec, cachelib::ControllerUse::kLive);
   if (!controller) {
     std::fprintf(stderr, "edgecache-proxy: %s%s\n", controller.message().c_str(),
                  agent::isAgentControllerSpec(spec) ? "" : " (or the DRL agent: drl[:MODEL])");
-    return 2;
-  }
-  if (controller.value()->wantsHindsight()) {
-    // Without the next window's requests the oracle would silently decide
-    // like something else: refuse it rather than run a controller in name only.
-    std::fprintf(stderr,
-                 "edgecache-proxy: controller '%s' decides with hindsight of the next window's requests: offline "
-                 "only (edgecache-bench compare); pick a deployable controller (%s, drl[:MODEL])\n",
-                 spec.c_str(), cachelib::controllerSpecHelp(true).c_str());
     return 2;
   }
   if (config.checkOnly) {

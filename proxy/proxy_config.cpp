@@ -170,8 +170,9 @@ Status applyString(const toml::node* node, const std::string& field, std::string
 
 // Cross-field checks shared by file and command line.
 Status validate(const ProxyConfig& c) {
-  if (!cachelib::findPolicy(c.policy)) {
-    return Status::error("policy: unknown '" + excerpt(c.policy) + "' (known: " + cachelib::policyNames(false) + ")");
+  if (const auto* p = cachelib::findPolicy(c.policy); p == nullptr || p->offline) {
+    return Status::error("policy: " + std::string(p ? "offline bound, not a live policy" : "unknown") + " '" +
+                         excerpt(c.policy) + "' (known: " + cachelib::policyNames(false) + ")");
   }
   if (c.threads == 0 || c.threads > 256) return Status::error("threads: must be in [1, 256]");
   if (c.maxConnections == 0) return Status::error("limits.max-connections: must be positive");

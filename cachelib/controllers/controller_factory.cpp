@@ -24,8 +24,9 @@ std::vector<std::string> split(const std::string& s, char sep) {
   return out;
 }
 
-R bad(const std::string& spec, const std::string& why) {
-  return R::error("controller '" + spec + "': " + why + " (accepted: " + controllerSpecHelp() + ")");
+R bad(const std::string& spec, const std::string& why, ControllerUse use = ControllerUse::kReplay) {
+  return R::error("controller '" + spec + "': " + why + " (accepted: " +
+                  controllerSpecHelp(use == ControllerUse::kLive) + ")");
 }
 }  // namespace
 
@@ -34,16 +35,18 @@ std::string controllerSpecHelp(bool deployableOnly) {
          (deployableOnly ? "" : ", oracle");
 }
 
-R makeController(const std::string& spec) {
+R makeController(const std::string& spec, ControllerUse use) {
+  const bool live = use == ControllerUse::kLive;
   const auto parts = split(spec, ':');
-  if (parts.empty()) return bad(spec, "empty");
+  if (parts.empty()) return bad(spec, "empty", use);
   const std::string& kind = parts[0];
   auto policyOf = [&](const std::string& name) -> const PolicyInfo* { return findPolicy(name); };
 
   if (kind == "static") {
     if (parts.size() != 3) return bad(spec, "expected static:POLICY:SIZE");
     const PolicyInfo* p = policyOf(parts[1]);
-    if (p == nullptr) return bad(spec, "unknown policy '" + parts[1] + "'");
+    if (p == nullptr) return bad(spec, "unknown policy '" + parts[1] + "'", use);
+    if (live && p->offline) return bad(spec, "'" + parts[1] + "' is an offline bound, not a live policy", use);
     auto size = parseByteSize(parts[2]);
     if (!size) return bad(spec, size.message());
     return std::unique_ptr<Controller>(new StaticController(Decision{size.value(), p->id}));
@@ -73,8 +76,11 @@ R makeController(const std::string& spec) {
   }
   if (kind == "joint-greedy" && parts.size() == 1)
     return std::unique_ptr<Controller>(new JointGreedyController(JointGreedyController::Options{}));
-  if (kind == "oracle" && parts.size() == 1) return std::unique_ptr<Controller>(new OracleController());
-  return bad(spec, "unknown controller");
+  if (kind == "oracle" && parts.size() == 1) {
+    if (live) return bad(spec, "decides with hindsight of the next window's requests: offline only (edgecache-bench compare)", use);
+    return std::unique_ptr<Controller>(new OracleController());
+  }
+  return bad(spec, "unknown controller", use);
 }
 
 }  // namespace edgecache::cachelib

@@ -69,6 +69,24 @@ TEST_CASE("factory: specs build the named controllers, bad specs are explained")
   }
 }
 
+TEST_CASE("factory: a live controller (the proxy's) refuses what only an offline replay can run") {
+  // Replay accepts the hindsight oracle and a static Belady bound...
+  CHECK(makeController("oracle").isOk());
+  CHECK(makeController("static:belady:1GiB").isOk());
+  // ...a live proxy cannot: the oracle needs the next window, Belady each request's next access.
+  auto oracle = makeController("oracle", ControllerUse::kLive);
+  REQUIRE_FALSE(oracle.isOk());
+  CHECK(oracle.message().find("offline only") != std::string::npos);
+  CHECK(oracle.message().find(", oracle") == std::string::npos);  // not offered among the accepted forms
+  auto belady = makeController("static:belady:1GiB", ControllerUse::kLive);
+  REQUIRE_FALSE(belady.isOk());
+  CHECK(belady.message().find("'belady' is an offline bound") != std::string::npos);
+  for (const char* live : {"static:lru:1GiB", "size-only", "strategy-only", "joint-greedy"}) {
+    CAPTURE(live);
+    CHECK(makeController(live, ControllerUse::kLive).isOk());
+  }
+}
+
 TEST_CASE("windowed replay: window costs add up, resizes are charged, decisions are clamped") {
   std::vector<Request> reqs;
   for (int i = 0; i < 10'000; ++i) add(reqs, std::uint64_t(i % 300), 1000, 0.1);

@@ -131,6 +131,7 @@ TEST_CASE("bad files are refused with one line naming file and line or field") {
       {"listen = \"127.0.0.1:8181\"\ncapacity = \n", ":2:"},           // TOML syntax: file:line:column
       {"capacity = \"12XB\"\n", "capacity"},
       {"policy = \"nope\"\n", "policy"},
+      {"policy = \"belady\"\n", "policy: offline bound, not a live policy 'belady'"},
       {"threads = 0\n", "threads"},
       {"hot-bytes = \"lots\"\n", "hot-bytes"},
       {"bogus = 1\n", "bogus: unknown setting"},
