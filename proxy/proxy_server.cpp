@@ -50,6 +50,7 @@
 #include "proxy/framing.h"
 #include "proxy/freshness.h"
 #include "proxy/hop_by_hop.h"
+#include "proxy/http_date.h"
 #include "proxy/invalidation.h"
 #include "proxy/origin_client.h"
 #include "proxy/range.h"
@@ -826,6 +827,10 @@ struct ProxyServer::Impl {
     const HttpTime responseTime = now();
     const int status = ex.status();
     HttpHeaders respHeaders = stripHopByHop(ex.headers());
+    // RFC 9110 §6.6.1: a recipient that caches or forwards a response without
+    // Date adds one with the receipt time. Stored copies then carry the
+    // date_value the Age calculation already assumed, and every hit has a Date.
+    if (!respHeaders.has("Date")) respHeaders.add("Date", formatHttpDate(responseTime));
     std::unique_ptr<BodyStore::Writer> writer;
     std::uint64_t storeId = 0;
     if (allowStore && req.key && req.method == "GET") {

@@ -128,6 +128,12 @@ class TestOrigin {
     cachedGet("/inv", "max-age=600", [this](const httplib::Request&, httplib::Response& res) {
       res.set_content("inv body " + std::to_string(hitsOf("/inv")), "text/plain");
     });
+    // No Date field: the proxy must supply one (RFC 9110 §6.6.1).
+    svr_.Get("/nodate", [this](const httplib::Request& req, httplib::Response& res) {
+      count(req);
+      res.set_header("Cache-Control", "max-age=60");
+      res.set_content("nodate body", "text/plain");
+    });
     port_ = svr_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { svr_.listen_after_bind(); });
     for (int i = 0; i < 500 && !svr_.is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(2));
@@ -692,6 +698,25 @@ TEST_CASE_FIXTURE(StartedRig, "only-if-cached with nothing stored is a 504") {
   REQUIRE(r);
   CHECK(r->status == 504);
   CHECK(origin.hitsOf("/fresh") == 0);
+}
+
+TEST_CASE_FIXTURE(StartedRig, "a response without Date gets one when forwarded and stored (RFC 9110 §6.6.1)") {
+  const HttpTime received = clock.now();
+  auto miss = get(p.port(), "/nodate");
+  REQUIRE(miss);
+  CHECK(miss->header("x-cache") == "MISS");
+  REQUIRE_FALSE(miss->header("date").empty());
+  const auto date = parseHttpDate(miss->header("date"), received);
+  REQUIRE(date);
+  CHECK(*date >= received);
+  CHECK(*date <= clock.now());
+  clock.advance(5s);
+  auto hit = get(p.port(), "/nodate");
+  REQUIRE(hit);
+  CHECK(hit->header("x-cache") == "HIT");
+  CHECK(hit->header("date") == miss->header("date"));  // the stored Date, not the time of the hit
+  CHECK(std::stoi(hit->header("age")) >= 5);
+  CHECK(origin.hitsOf("/nodate") == 1);
 }
 
 TEST_CASE_FIXTURE(Rig, "concurrent misses collapse into one origin fetch") {
