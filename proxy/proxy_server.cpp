@@ -783,7 +783,7 @@ struct ProxyServer::Impl {
     if (!reader || reader.value()->sizeBytes() != object->bodyBytes || !got || got.value() == 0) {
       // Detected before anything was sent: drop it and let the caller fetch.
       logLine("dropping unreadable stored object " + object->primaryKey);
-      index.dropCorrupt(*object);
+      index.dropVariant(*object);
       corrupt = true;
       co_return false;
     }
@@ -802,7 +802,7 @@ struct ProxyServer::Impl {
       if (!got || got.value() == 0) {
         // Corrupt mid-stream: the short body and the close tell the client.
         logLine("stored object failed mid-stream, dropped: " + object->primaryKey);
-        index.dropCorrupt(*object);
+        index.dropVariant(*object);
         co_return false;
       }
     }
