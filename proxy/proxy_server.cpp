@@ -1041,8 +1041,18 @@ struct ProxyServer::Impl {
             mergeNotModified(stored->response.headers, stripHopByHop(ex.headers()), responseTime);
         updated->response.requestTime = requestTime;
         updated->response.responseTime = responseTime;
-        (void)store->updateMetadata(updated->body->storeId(), encodeStoredObject(*updated));
-        (void)index.replaceMetadata(updated);
+        // RFC 9111 §3 holds for the updated response too: a 304 can bring
+        // no-store or private, and then the response answers this request
+        // only. (Request-side conditions, such as Authorization, were settled
+        // when the response was stored.)
+        if (evaluateStorability("GET", HttpHeaders{}, updated->response.status, updated->response.headers,
+                                updated->bodyBytes, config.rules)
+                .storable) {
+          (void)store->updateMetadata(updated->body->storeId(), encodeStoredObject(*updated));
+          (void)index.replaceMetadata(updated);
+        } else {
+          index.dropVariant(*stored);
+        }
         counters.revalidated.fetch_add(1, std::memory_order_relaxed);
         if (!client) co_return false;
         const auto age = calculateAge(updated->response.headers, requestTime, responseTime, now()).currentAge;

@@ -134,6 +134,19 @@ class TestOrigin {
       res.set_header("Cache-Control", "max-age=60");
       res.set_content("nodate body", "text/plain");
     });
+    // Validated by ETag; once turnsPrivate_ is set, its 304s carry
+    // "Cache-Control: private" (the resource became per-user).
+    svr_.Get("/turns-private", [this](const httplib::Request& req, httplib::Response& res) {
+      count(req);
+      dated(res);
+      res.set_header("ETag", "\"p1\"");
+      res.set_header("Cache-Control", turnsPrivate_.load() ? "private, max-age=600" : "max-age=10");
+      if (req.get_header_value("If-None-Match") == "\"p1\"") {
+        res.status = 304;
+        return;
+      }
+      res.set_content("turns-private body", "text/plain");
+    });
     port_ = svr_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { svr_.listen_after_bind(); });
     for (int i = 0; i < 500 && !svr_.is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(2));
@@ -154,6 +167,7 @@ class TestOrigin {
     return it == lastHeaders_[path].end() ? std::string() : it->second;
   }
   std::atomic<bool> failing_{false};
+  std::atomic<bool> turnsPrivate_{false};
   std::atomic<int> slowMs_{300};
 
  private:
@@ -717,6 +731,28 @@ TEST_CASE_FIXTURE(StartedRig, "a response without Date gets one when forwarded a
   CHECK(hit->header("date") == miss->header("date"));  // the stored Date, not the time of the hit
   CHECK(std::stoi(hit->header("age")) >= 5);
   CHECK(origin.hitsOf("/nodate") == 1);
+}
+
+TEST_CASE_FIXTURE(StartedRig, "a 304 that makes the stored response private drops it (RFC 9111 §3, §4.3.4)") {
+  auto first = get(p.port(), "/turns-private");
+  REQUIRE(first);
+  CHECK(first->header("x-cache") == "MISS");
+  clock.advance(20s);
+  origin.turnsPrivate_ = true;
+  // The 304 validates the stored body for this request, which gets it with
+  // the updated header fields...
+  auto validated = get(p.port(), "/turns-private");
+  REQUIRE(validated);
+  CHECK(validated->status == 200);
+  CHECK(validated->header("x-cache") == "REVALIDATED");
+  CHECK(validated->body == "turns-private body");
+  CHECK(validated->header("cache-control") == "private, max-age=600");
+  // ...but a shared cache must not keep a private response for others.
+  CHECK(p.index->snapshot().objects == 0);
+  auto next = get(p.port(), "/turns-private");
+  REQUIRE(next);
+  CHECK(next->header("x-cache") == "MISS");
+  CHECK(origin.hitsOf("/turns-private") == 3);
 }
 
 TEST_CASE_FIXTURE(Rig, "concurrent misses collapse into one origin fetch") {
