@@ -1073,6 +1073,12 @@ struct ProxyServer::Impl {
       if (!client) co_return false;
       co_return co_await serveStale();
     }
+    // RFC 9111 §4.3.3: a full response means the stored one is no longer
+    // suitable, so it goes now, whether or not the new response is stored
+    // (storing it would replace this variant anyway); otherwise max-stale,
+    // stale-while-revalidate or stale-if-error could still serve it. A 5xx
+    // says no such thing: §4.3.3 lets a cache treat it as no response.
+    if (ex.status() < 500) index.dropVariant(*stored);
     counters.misses.fetch_add(1, std::memory_order_relaxed);
     ClientRequest getReq = req;
     if (!client) getReq.method = "GET";

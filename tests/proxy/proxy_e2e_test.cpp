@@ -147,6 +147,20 @@ class TestOrigin {
       }
       res.set_content("turns-private body", "text/plain");
     });
+    // Cacheable until gone_ is set; then a 404 that is not storable (no
+    // explicit freshness, no validator).
+    svr_.Get("/gone", [this](const httplib::Request& req, httplib::Response& res) {
+      count(req);
+      dated(res);
+      if (gone_.load()) {
+        res.status = 404;
+        res.set_content("gone", "text/plain");
+        return;
+      }
+      res.set_header("ETag", "\"g1\"");
+      res.set_header("Cache-Control", "max-age=1");
+      res.set_content("gone body", "text/plain");
+    });
     port_ = svr_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { svr_.listen_after_bind(); });
     for (int i = 0; i < 500 && !svr_.is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(2));
@@ -168,6 +182,7 @@ class TestOrigin {
   }
   std::atomic<bool> failing_{false};
   std::atomic<bool> turnsPrivate_{false};
+  std::atomic<bool> gone_{false};
   std::atomic<int> slowMs_{300};
 
  private:
@@ -753,6 +768,24 @@ TEST_CASE_FIXTURE(StartedRig, "a 304 that makes the stored response private drop
   REQUIRE(next);
   CHECK(next->header("x-cache") == "MISS");
   CHECK(origin.hitsOf("/turns-private") == 3);
+}
+
+TEST_CASE_FIXTURE(StartedRig, "a full response to a revalidation retires the stored one even if not stored (RFC 9111 §4.3.3)") {
+  auto first = get(p.port(), "/gone");
+  REQUIRE(first);
+  CHECK(first->body == "gone body");
+  clock.advance(10s);
+  origin.gone_ = true;
+  auto notFound = get(p.port(), "/gone");
+  REQUIRE(notFound);
+  CHECK(notFound->status == 404);
+  CHECK(p.index->snapshot().objects == 0);
+  // A client that accepts any staleness must not get the superseded copy.
+  auto stale = get(p.port(), "/gone", "Cache-Control: max-stale\r\n");
+  REQUIRE(stale);
+  CHECK(stale->status == 404);
+  CHECK(stale->header("x-cache") == "MISS");
+  CHECK(origin.hitsOf("/gone") == 3);
 }
 
 TEST_CASE_FIXTURE(Rig, "concurrent misses collapse into one origin fetch") {
