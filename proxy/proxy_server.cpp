@@ -1041,17 +1041,20 @@ struct ProxyServer::Impl {
             mergeNotModified(stored->response.headers, stripHopByHop(ex.headers()), responseTime);
         updated->response.requestTime = requestTime;
         updated->response.responseTime = responseTime;
-        // RFC 9111 §3 holds for the updated response too: a 304 can bring
-        // no-store or private, and then the response answers this request
-        // only. (Request-side conditions, such as Authorization, were settled
-        // when the response was stored.)
-        if (evaluateStorability("GET", HttpHeaders{}, updated->response.status, updated->response.headers,
-                                updated->bodyBytes, config.rules)
-                .storable) {
+        // RFC 9111 §3 holds for the update too. A 304 that brings no-store or
+        // private makes the response unfit to keep: it answers this request
+        // only. A request that may not have its response stored (no-store,
+        // §5.2.1.5; Authorization, §3.5) leaves the stored copy as it was.
+        const auto storable = [&](const HttpHeaders& requestHeaders) {
+          return evaluateStorability("GET", requestHeaders, updated->response.status, updated->response.headers,
+                                     updated->bodyBytes, config.rules)
+              .storable;
+        };
+        if (!storable(HttpHeaders{})) {
+          index.dropVariant(*stored);
+        } else if (storable(req.headers)) {
           (void)store->updateMetadata(updated->body->storeId(), encodeStoredObject(*updated));
           (void)index.replaceMetadata(updated);
-        } else {
-          index.dropVariant(*stored);
         }
         counters.revalidated.fetch_add(1, std::memory_order_relaxed);
         if (!client) co_return false;

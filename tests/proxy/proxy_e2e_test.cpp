@@ -788,6 +788,23 @@ TEST_CASE_FIXTURE(StartedRig, "a full response to a revalidation retires the sto
   CHECK(origin.hitsOf("/gone") == 3);
 }
 
+TEST_CASE_FIXTURE(StartedRig, "a 304 answering a no-store or Authorization request leaves the stored response as it was (RFC 9111 §5.2.1.5, §3.5)") {
+  std::string requestField;
+  SUBCASE("request no-store") { requestField = "Cache-Control: no-store\r\n"; }
+  SUBCASE("Authorization") { requestField = "Authorization: Basic dXNlcjpwYXNz\r\n"; }
+  REQUIRE(get(p.port(), "/etag"));
+  clock.advance(20s);
+  auto validated = get(p.port(), "/etag", requestField);
+  REQUIRE(validated);
+  CHECK(validated->header("x-cache") == "REVALIDATED");
+  CHECK(validated->body == "etag body 0123456789");
+  // Nothing of that 304 was stored: the copy is still stale.
+  auto next = get(p.port(), "/etag");
+  REQUIRE(next);
+  CHECK(next->header("x-cache") == "REVALIDATED");
+  CHECK(origin.hitsOf("/etag") == 3);
+}
+
 TEST_CASE_FIXTURE(Rig, "concurrent misses collapse into one origin fetch") {
   origin.slowMs_ = 300;
   p.config.originResponseTimeout = 3000ms;
