@@ -688,7 +688,15 @@ struct ProxyServer::Impl {
   }
 
   awaitable<bool> cacheable(ClientWriter& client, ClientRequest& req) {
-    if (hasOriginOnlyPreconditions(req.headers)) co_return co_await passThrough(client, req);
+    if (hasOriginOnlyPreconditions(req.headers)) {
+      // Only the origin evaluates these (RFC 9111 §4.3.2); a client that
+      // sent only-if-cached forbids asking it (§5.2.1.7).
+      if (parseRequestCacheControl(req.headers, false).onlyIfCached) {
+        co_return co_await sendSimple(client, 504, "only-if-cached: the preconditions need the origin\n", false,
+                                      "MISS");
+      }
+      co_return co_await passThrough(client, req);
+    }
     const HttpTime t = now();
     auto stored = index.find(*req.key, req.headers, nowSeconds());
     const ServingDecision d = decideServing(req.method, req.headers, stored.get() ? &stored->response : nullptr, t,

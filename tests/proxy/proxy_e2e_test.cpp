@@ -805,6 +805,15 @@ TEST_CASE_FIXTURE(StartedRig, "a 304 answering a no-store or Authorization reque
   CHECK(origin.hitsOf("/etag") == 3);
 }
 
+TEST_CASE_FIXTURE(StartedRig, "only-if-cached with If-Match is a 504, not an origin request (RFC 9111 §5.2.1.7, §4.3.2)") {
+  REQUIRE(get(p.port(), "/fresh"));
+  // If-Match can only be evaluated by the origin, which the client forbids.
+  auto r = get(p.port(), "/fresh", "Cache-Control: only-if-cached\r\nIf-Match: \"x\"\r\n");
+  REQUIRE(r);
+  CHECK(r->status == 504);
+  CHECK(origin.hitsOf("/fresh") == 1);
+}
+
 TEST_CASE_FIXTURE(Rig, "concurrent misses collapse into one origin fetch") {
   origin.slowMs_ = 300;
   p.config.originResponseTimeout = 3000ms;
