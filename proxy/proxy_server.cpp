@@ -767,7 +767,9 @@ struct ProxyServer::Impl {
     const std::string_view contentRange =
         range.outcome == RangeOutcome::kPartial ? std::string_view(range.contentRange) : std::string_view();
     if (req.isHead() || count == 0) {
-      co_await client->write(buildHead(outStatus, h, BodyMode::kHeadLength, count, close, label, ageValue, contentRange));
+      // RFC 9110 §8.6: a 204 never carries Content-Length.
+      const BodyMode mode = outStatus == 204 ? BodyMode::kNone : BodyMode::kHeadLength;
+      co_await client->write(buildHead(outStatus, h, mode, count, close, label, ageValue, contentRange));
       co_return client->ok() && !close;
     }
     auto reader = store->openRead(object->body->storeId());

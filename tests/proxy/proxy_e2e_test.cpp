@@ -161,6 +161,7 @@ class TestOrigin {
       res.set_header("Cache-Control", "max-age=1");
       res.set_content("gone body", "text/plain");
     });
+    cachedGet("/nocontent", "max-age=60", [](const httplib::Request&, httplib::Response& res) { res.status = 204; });
     port_ = svr_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { svr_.listen_after_bind(); });
     for (int i = 0; i < 500 && !svr_.is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(2));
@@ -812,6 +813,22 @@ TEST_CASE_FIXTURE(StartedRig, "only-if-cached with If-Match is a 504, not an ori
   REQUIRE(r);
   CHECK(r->status == 504);
   CHECK(origin.hitsOf("/fresh") == 1);
+}
+
+TEST_CASE_FIXTURE(StartedRig, "a stored 204 is served without Content-Length (RFC 9110 §8.6)") {
+  auto miss = get(p.port(), "/nocontent");
+  REQUIRE(miss);
+  CHECK(miss->status == 204);
+  CHECK(miss->header("content-length").empty());
+  for (const std::string method : {"GET", "HEAD"}) {
+    CAPTURE(method);
+    auto hit = get(p.port(), "/nocontent", "", method);
+    REQUIRE(hit);
+    CHECK(hit->status == 204);
+    CHECK(hit->header("x-cache") == "HIT");
+    CHECK(hit->header("content-length").empty());
+  }
+  CHECK(origin.hitsOf("/nocontent") == 1);
 }
 
 TEST_CASE_FIXTURE(Rig, "concurrent misses collapse into one origin fetch") {
