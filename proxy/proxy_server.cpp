@@ -1027,8 +1027,12 @@ struct ProxyServer::Impl {
     const HttpTime requestTime = now();
     const OriginFailure f = co_await sendToOrigin(ex, o);
     auto serveStale = [&]() -> awaitable<bool> {
+      // Not d.currentAge: the origin may have taken up to its timeout to
+      // fail, and Age is the age at the time of sending (RFC 9111 §4.2.3).
+      const StoredResponse& sr = stored->response;
+      const auto age = calculateAge(sr.headers, sr.requestTime, sr.responseTime, now()).currentAge;
       bool corrupt = false;
-      const bool keep = co_await serveStored(client, req, stored, d.currentAge, "STALE", corrupt);
+      const bool keep = co_await serveStored(client, req, stored, age, "STALE", corrupt);
       if (corrupt) co_return co_await sendSimple(*client, 502, "origin failed and the stored copy is unreadable\n",
                                                   false, "ERROR");
       counters.staleServed.fetch_add(1, std::memory_order_relaxed);

@@ -91,6 +91,7 @@ class TestOrigin {
       count(req);
       dated(res);
       if (failing_.load()) {
+        clock_.advance(std::chrono::seconds(failAfterSeconds_.load()));  // a slow failure, without sleeping
         res.status = 503;
         res.set_content("down", "text/plain");
         return;
@@ -182,6 +183,7 @@ class TestOrigin {
     return it == lastHeaders_[path].end() ? std::string() : it->second;
   }
   std::atomic<bool> failing_{false};
+  std::atomic<int> failAfterSeconds_{0};  // /sie: how long (on the shared clock) a failure takes
   std::atomic<bool> turnsPrivate_{false};
   std::atomic<bool> gone_{false};
   std::atomic<int> slowMs_{300};
@@ -829,6 +831,17 @@ TEST_CASE_FIXTURE(StartedRig, "a stored 204 is served without Content-Length (RF
     CHECK(hit->header("content-length").empty());
   }
   CHECK(origin.hitsOf("/nocontent") == 1);
+}
+
+TEST_CASE_FIXTURE(StartedRig, "stale-if-error: Age counts the time spent waiting for the failing origin (RFC 9111 §4.2.3)") {
+  REQUIRE(get(p.port(), "/sie"));
+  clock.advance(30s);
+  origin.failing_ = true;
+  origin.failAfterSeconds_ = 100;
+  auto r = get(p.port(), "/sie");
+  REQUIRE(r);
+  CHECK(r->header("x-cache") == "STALE");
+  CHECK(std::stoi(r->header("age")) >= 130);
 }
 
 TEST_CASE_FIXTURE(Rig, "concurrent misses collapse into one origin fetch") {
