@@ -218,7 +218,7 @@ std::size_t CacheIndex::invalidate(std::string_view primaryKey) {
   return n;
 }
 
-void CacheIndex::dropCorrupt(const StoredObject& object) {
+void CacheIndex::dropVariant(const StoredObject& object) {
   Graveyard dead;
   {
     std::lock_guard lock(mutex_);

@@ -17,7 +17,7 @@
 // threads looking up objects never wait on each other; the policy update of
 // a hit (cachelib lookup: LRU order, hit counts) is queued in the calling
 // thread's buffer and applied under the exclusive lock before any change to
-// the index: at the next insert, invalidate, dropCorrupt, purgeAll, resize,
+// the index: at the next insert, invalidate, dropVariant, purgeAll, resize,
 // setPolicy or snapshot, or when kHitBatch hits have queued on one thread
 // and the lock is free (try_lock: the hit path never blocks on it). Requests
 // served one at a time therefore reach the policy in exactly the order the
@@ -99,8 +99,9 @@ class CacheIndex {
   bool replaceMetadata(std::shared_ptr<const StoredObject> updated);
   // Removes every variant of a primary key; returns how many.
   std::size_t invalidate(std::string_view primaryKey);
-  // Removes one variant whose body turned out corrupt (if still that body).
-  void dropCorrupt(const StoredObject& object);
+  // Removes one variant if it still holds `object`'s body (a body that
+  // turned out corrupt, or a stored response the rules say not to keep).
+  void dropVariant(const StoredObject& object);
   // Removes everything; returns how many objects.
   std::size_t purgeAll();
 

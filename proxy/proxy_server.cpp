@@ -50,6 +50,7 @@
 #include "proxy/framing.h"
 #include "proxy/freshness.h"
 #include "proxy/hop_by_hop.h"
+#include "proxy/http_date.h"
 #include "proxy/invalidation.h"
 #include "proxy/origin_client.h"
 #include "proxy/range.h"
@@ -687,7 +688,15 @@ struct ProxyServer::Impl {
   }
 
   awaitable<bool> cacheable(ClientWriter& client, ClientRequest& req) {
-    if (hasOriginOnlyPreconditions(req.headers)) co_return co_await passThrough(client, req);
+    if (hasOriginOnlyPreconditions(req.headers)) {
+      // Only the origin evaluates these (RFC 9111 §4.3.2); a client that
+      // sent only-if-cached forbids asking it (§5.2.1.7).
+      if (parseRequestCacheControl(req.headers, false).onlyIfCached) {
+        co_return co_await sendSimple(client, 504, "only-if-cached: the preconditions need the origin\n", false,
+                                      "MISS");
+      }
+      co_return co_await passThrough(client, req);
+    }
     const HttpTime t = now();
     auto stored = index.find(*req.key, req.headers, nowSeconds());
     const ServingDecision d = decideServing(req.method, req.headers, stored.get() ? &stored->response : nullptr, t,
@@ -758,7 +767,9 @@ struct ProxyServer::Impl {
     const std::string_view contentRange =
         range.outcome == RangeOutcome::kPartial ? std::string_view(range.contentRange) : std::string_view();
     if (req.isHead() || count == 0) {
-      co_await client->write(buildHead(outStatus, h, BodyMode::kHeadLength, count, close, label, ageValue, contentRange));
+      // RFC 9110 §8.6: a 204 never carries Content-Length.
+      const BodyMode mode = outStatus == 204 ? BodyMode::kNone : BodyMode::kHeadLength;
+      co_await client->write(buildHead(outStatus, h, mode, count, close, label, ageValue, contentRange));
       co_return client->ok() && !close;
     }
     auto reader = store->openRead(object->body->storeId());
@@ -782,7 +793,7 @@ struct ProxyServer::Impl {
     if (!reader || reader.value()->sizeBytes() != object->bodyBytes || !got || got.value() == 0) {
       // Detected before anything was sent: drop it and let the caller fetch.
       logLine("dropping unreadable stored object " + object->primaryKey);
-      index.dropCorrupt(*object);
+      index.dropVariant(*object);
       corrupt = true;
       co_return false;
     }
@@ -801,7 +812,7 @@ struct ProxyServer::Impl {
       if (!got || got.value() == 0) {
         // Corrupt mid-stream: the short body and the close tell the client.
         logLine("stored object failed mid-stream, dropped: " + object->primaryKey);
-        index.dropCorrupt(*object);
+        index.dropVariant(*object);
         co_return false;
       }
     }
@@ -826,6 +837,10 @@ struct ProxyServer::Impl {
     const HttpTime responseTime = now();
     const int status = ex.status();
     HttpHeaders respHeaders = stripHopByHop(ex.headers());
+    // RFC 9110 §6.6.1: a recipient that caches or forwards a response without
+    // Date adds one with the receipt time. Stored copies then carry the
+    // date_value the Age calculation already assumed, and every hit has a Date.
+    if (!respHeaders.has("Date")) respHeaders.add("Date", formatHttpDate(responseTime));
     std::unique_ptr<BodyStore::Writer> writer;
     std::uint64_t storeId = 0;
     if (allowStore && req.key && req.method == "GET") {
@@ -1012,8 +1027,12 @@ struct ProxyServer::Impl {
     const HttpTime requestTime = now();
     const OriginFailure f = co_await sendToOrigin(ex, o);
     auto serveStale = [&]() -> awaitable<bool> {
+      // Not d.currentAge: the origin may have taken up to its timeout to
+      // fail, and Age is the age at the time of sending (RFC 9111 §4.2.3).
+      const StoredResponse& sr = stored->response;
+      const auto age = calculateAge(sr.headers, sr.requestTime, sr.responseTime, now()).currentAge;
       bool corrupt = false;
-      const bool keep = co_await serveStored(client, req, stored, d.currentAge, "STALE", corrupt);
+      const bool keep = co_await serveStored(client, req, stored, age, "STALE", corrupt);
       if (corrupt) co_return co_await sendSimple(*client, 502, "origin failed and the stored copy is unreadable\n",
                                                   false, "ERROR");
       counters.staleServed.fetch_add(1, std::memory_order_relaxed);
@@ -1036,8 +1055,21 @@ struct ProxyServer::Impl {
             mergeNotModified(stored->response.headers, stripHopByHop(ex.headers()), responseTime);
         updated->response.requestTime = requestTime;
         updated->response.responseTime = responseTime;
-        (void)store->updateMetadata(updated->body->storeId(), encodeStoredObject(*updated));
-        (void)index.replaceMetadata(updated);
+        // RFC 9111 §3 holds for the update too. A 304 that brings no-store or
+        // private makes the response unfit to keep: it answers this request
+        // only. A request that may not have its response stored (no-store,
+        // §5.2.1.5; Authorization, §3.5) leaves the stored copy as it was.
+        const auto storable = [&](const HttpHeaders& requestHeaders) {
+          return evaluateStorability("GET", requestHeaders, updated->response.status, updated->response.headers,
+                                     updated->bodyBytes, config.rules)
+              .storable;
+        };
+        if (!storable(HttpHeaders{})) {
+          index.dropVariant(*stored);
+        } else if (storable(req.headers)) {
+          (void)store->updateMetadata(updated->body->storeId(), encodeStoredObject(*updated));
+          (void)index.replaceMetadata(updated);
+        }
         counters.revalidated.fetch_add(1, std::memory_order_relaxed);
         if (!client) co_return false;
         const auto age = calculateAge(updated->response.headers, requestTime, responseTime, now()).currentAge;
@@ -1058,6 +1090,12 @@ struct ProxyServer::Impl {
       if (!client) co_return false;
       co_return co_await serveStale();
     }
+    // RFC 9111 §4.3.3: a full response means the stored one is no longer
+    // suitable, so it goes now, whether or not the new response is stored
+    // (storing it would replace this variant anyway); otherwise max-stale,
+    // stale-while-revalidate or stale-if-error could still serve it. A 5xx
+    // says no such thing: §4.3.3 lets a cache treat it as no response.
+    if (ex.status() < 500) index.dropVariant(*stored);
     counters.misses.fetch_add(1, std::memory_order_relaxed);
     ClientRequest getReq = req;
     if (!client) getReq.method = "GET";

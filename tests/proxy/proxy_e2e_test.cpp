@@ -91,6 +91,7 @@ class TestOrigin {
       count(req);
       dated(res);
       if (failing_.load()) {
+        clock_.advance(std::chrono::seconds(failAfterSeconds_.load()));  // a slow failure, without sleeping
         res.status = 503;
         res.set_content("down", "text/plain");
         return;
@@ -128,6 +129,40 @@ class TestOrigin {
     cachedGet("/inv", "max-age=600", [this](const httplib::Request&, httplib::Response& res) {
       res.set_content("inv body " + std::to_string(hitsOf("/inv")), "text/plain");
     });
+    // No Date field: the proxy must supply one (RFC 9110 §6.6.1).
+    svr_.Get("/nodate", [this](const httplib::Request& req, httplib::Response& res) {
+      count(req);
+      res.set_header("Cache-Control", "max-age=60");
+      res.set_content("nodate body", "text/plain");
+    });
+    // Validated by ETag; once turnsPrivate_ is set, its 304s carry
+    // "Cache-Control: private" (the resource became per-user).
+    svr_.Get("/turns-private", [this](const httplib::Request& req, httplib::Response& res) {
+      count(req);
+      dated(res);
+      res.set_header("ETag", "\"p1\"");
+      res.set_header("Cache-Control", turnsPrivate_.load() ? "private, max-age=600" : "max-age=10");
+      if (req.get_header_value("If-None-Match") == "\"p1\"") {
+        res.status = 304;
+        return;
+      }
+      res.set_content("turns-private body", "text/plain");
+    });
+    // Cacheable until gone_ is set; then a 404 that is not storable (no
+    // explicit freshness, no validator).
+    svr_.Get("/gone", [this](const httplib::Request& req, httplib::Response& res) {
+      count(req);
+      dated(res);
+      if (gone_.load()) {
+        res.status = 404;
+        res.set_content("gone", "text/plain");
+        return;
+      }
+      res.set_header("ETag", "\"g1\"");
+      res.set_header("Cache-Control", "max-age=1");
+      res.set_content("gone body", "text/plain");
+    });
+    cachedGet("/nocontent", "max-age=60", [](const httplib::Request&, httplib::Response& res) { res.status = 204; });
     port_ = svr_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { svr_.listen_after_bind(); });
     for (int i = 0; i < 500 && !svr_.is_running(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(2));
@@ -148,6 +183,9 @@ class TestOrigin {
     return it == lastHeaders_[path].end() ? std::string() : it->second;
   }
   std::atomic<bool> failing_{false};
+  std::atomic<int> failAfterSeconds_{0};  // /sie: how long (on the shared clock) a failure takes
+  std::atomic<bool> turnsPrivate_{false};
+  std::atomic<bool> gone_{false};
   std::atomic<int> slowMs_{300};
 
  private:
@@ -692,6 +730,118 @@ TEST_CASE_FIXTURE(StartedRig, "only-if-cached with nothing stored is a 504") {
   REQUIRE(r);
   CHECK(r->status == 504);
   CHECK(origin.hitsOf("/fresh") == 0);
+}
+
+TEST_CASE_FIXTURE(StartedRig, "a response without Date gets one when forwarded and stored (RFC 9110 §6.6.1)") {
+  const HttpTime received = clock.now();
+  auto miss = get(p.port(), "/nodate");
+  REQUIRE(miss);
+  CHECK(miss->header("x-cache") == "MISS");
+  REQUIRE_FALSE(miss->header("date").empty());
+  const auto date = parseHttpDate(miss->header("date"), received);
+  REQUIRE(date);
+  CHECK(*date >= received);
+  CHECK(*date <= clock.now());
+  clock.advance(5s);
+  auto hit = get(p.port(), "/nodate");
+  REQUIRE(hit);
+  CHECK(hit->header("x-cache") == "HIT");
+  CHECK(hit->header("date") == miss->header("date"));  // the stored Date, not the time of the hit
+  CHECK(std::stoi(hit->header("age")) >= 5);
+  CHECK(origin.hitsOf("/nodate") == 1);
+}
+
+TEST_CASE_FIXTURE(StartedRig, "a 304 that makes the stored response private drops it (RFC 9111 §3, §4.3.4)") {
+  auto first = get(p.port(), "/turns-private");
+  REQUIRE(first);
+  CHECK(first->header("x-cache") == "MISS");
+  clock.advance(20s);
+  origin.turnsPrivate_ = true;
+  // The 304 validates the stored body for this request, which gets it with
+  // the updated header fields...
+  auto validated = get(p.port(), "/turns-private");
+  REQUIRE(validated);
+  CHECK(validated->status == 200);
+  CHECK(validated->header("x-cache") == "REVALIDATED");
+  CHECK(validated->body == "turns-private body");
+  CHECK(validated->header("cache-control") == "private, max-age=600");
+  // ...but a shared cache must not keep a private response for others.
+  CHECK(p.index->snapshot().objects == 0);
+  auto next = get(p.port(), "/turns-private");
+  REQUIRE(next);
+  CHECK(next->header("x-cache") == "MISS");
+  CHECK(origin.hitsOf("/turns-private") == 3);
+}
+
+TEST_CASE_FIXTURE(StartedRig, "a full response to a revalidation retires the stored one even if not stored (RFC 9111 §4.3.3)") {
+  auto first = get(p.port(), "/gone");
+  REQUIRE(first);
+  CHECK(first->body == "gone body");
+  clock.advance(10s);
+  origin.gone_ = true;
+  auto notFound = get(p.port(), "/gone");
+  REQUIRE(notFound);
+  CHECK(notFound->status == 404);
+  CHECK(p.index->snapshot().objects == 0);
+  // A client that accepts any staleness must not get the superseded copy.
+  auto stale = get(p.port(), "/gone", "Cache-Control: max-stale\r\n");
+  REQUIRE(stale);
+  CHECK(stale->status == 404);
+  CHECK(stale->header("x-cache") == "MISS");
+  CHECK(origin.hitsOf("/gone") == 3);
+}
+
+TEST_CASE_FIXTURE(StartedRig, "a 304 answering a no-store or Authorization request leaves the stored response as it was (RFC 9111 §5.2.1.5, §3.5)") {
+  std::string requestField;
+  SUBCASE("request no-store") { requestField = "Cache-Control: no-store\r\n"; }
+  SUBCASE("Authorization") { requestField = "Authorization: Basic dXNlcjpwYXNz\r\n"; }
+  REQUIRE(get(p.port(), "/etag"));
+  clock.advance(20s);
+  auto validated = get(p.port(), "/etag", requestField);
+  REQUIRE(validated);
+  CHECK(validated->header("x-cache") == "REVALIDATED");
+  CHECK(validated->body == "etag body 0123456789");
+  // Nothing of that 304 was stored: the copy is still stale.
+  auto next = get(p.port(), "/etag");
+  REQUIRE(next);
+  CHECK(next->header("x-cache") == "REVALIDATED");
+  CHECK(origin.hitsOf("/etag") == 3);
+}
+
+TEST_CASE_FIXTURE(StartedRig, "only-if-cached with If-Match is a 504, not an origin request (RFC 9111 §5.2.1.7, §4.3.2)") {
+  REQUIRE(get(p.port(), "/fresh"));
+  // If-Match can only be evaluated by the origin, which the client forbids.
+  auto r = get(p.port(), "/fresh", "Cache-Control: only-if-cached\r\nIf-Match: \"x\"\r\n");
+  REQUIRE(r);
+  CHECK(r->status == 504);
+  CHECK(origin.hitsOf("/fresh") == 1);
+}
+
+TEST_CASE_FIXTURE(StartedRig, "a stored 204 is served without Content-Length (RFC 9110 §8.6)") {
+  auto miss = get(p.port(), "/nocontent");
+  REQUIRE(miss);
+  CHECK(miss->status == 204);
+  CHECK(miss->header("content-length").empty());
+  for (const std::string method : {"GET", "HEAD"}) {
+    CAPTURE(method);
+    auto hit = get(p.port(), "/nocontent", "", method);
+    REQUIRE(hit);
+    CHECK(hit->status == 204);
+    CHECK(hit->header("x-cache") == "HIT");
+    CHECK(hit->header("content-length").empty());
+  }
+  CHECK(origin.hitsOf("/nocontent") == 1);
+}
+
+TEST_CASE_FIXTURE(StartedRig, "stale-if-error: Age counts the time spent waiting for the failing origin (RFC 9111 §4.2.3)") {
+  REQUIRE(get(p.port(), "/sie"));
+  clock.advance(30s);
+  origin.failing_ = true;
+  origin.failAfterSeconds_ = 100;
+  auto r = get(p.port(), "/sie");
+  REQUIRE(r);
+  CHECK(r->header("x-cache") == "STALE");
+  CHECK(std::stoi(r->header("age")) >= 130);
 }
 
 TEST_CASE_FIXTURE(Rig, "concurrent misses collapse into one origin fetch") {
