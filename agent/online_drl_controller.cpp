@@ -191,6 +191,15 @@ std::string OnlineDrlController::summary() const {
                          : std::string());
 }
 
+std::vector<cachelib::ControllerEvent> OnlineDrlController::events() const {
+  const OnlineStats s = stats();
+  return {{"finetune_published", s.published},
+          {"finetune_rejected", s.rejected},
+          {"finetune_skipped", s.skipped},
+          {"finetune_failed", s.failed},
+          {"drift_alarm", s.drifts}};
+}
+
 OnlineStats OnlineDrlController::stats() const {
   OnlineStats s;
   s.published = published_.load();

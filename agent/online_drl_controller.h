@@ -174,6 +174,8 @@ class OnlineDrlController final : public cachelib::Controller {
 
   std::string name() const override;
   std::string summary() const override;
+  // finetune_published, finetune_rejected, finetune_skipped, finetune_failed, drift_alarm.
+  std::vector<cachelib::ControllerEvent> events() const override;
   cachelib::Decision start(const cachelib::ControlContext& context) override;
   void observe(std::span<const cachelib::Request> requests) override;
   cachelib::Decision decide(const cachelib::WindowFeatures& features) override;

@@ -8,6 +8,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "cachelib/cache.h"
 #include "cachelib/cost_model.h"
@@ -29,6 +30,14 @@ struct ControlContext {
   std::uint64_t ceilingBytes = 64ull << 30;   // largest
   CostPrices prices;
   WindowConfig window;                        // includes the what-if grid and policies
+};
+
+// A named count of something a controller did (e.g. the online agent's
+// fine-tunes published), for metrics. `name` is a Prometheus label value:
+// lower_snake_case.
+struct ControllerEvent {
+  std::string name;
+  std::uint64_t count = 0;
 };
 
 // The hindsight view (offline evaluation only): the live cache and the
@@ -61,6 +70,10 @@ class Controller {
   // published/rejected), shown under edgecache-bench compare's table; empty
   // when there is nothing to say (the default).
   virtual std::string summary() const { return {}; }
+  // Event counts since start(), every name the controller can report
+  // (zeros included, so a metrics exporter sees them from the first
+  // window); called on the thread that calls decide(). Default: none.
+  virtual std::vector<ControllerEvent> events() const { return {}; }
   // Offline bounds that look at the future override these two.
   virtual bool wantsHindsight() const noexcept { return false; }
   virtual Decision decideWithHindsight(const WindowFeatures& features, const Hindsight&) { return decide(features); }

@@ -152,6 +152,7 @@ void ControlLoop::start() {
   {
     std::lock_guard lock(mutex_);
     status_.controller = controller_->name();
+    status_.events = controller_->events();  // the names, from the start
   }
   apply(first);
   {
@@ -258,10 +259,12 @@ void ControlLoop::run() {
     decisionSeconds_.observe(std::chrono::duration<double>(now() - decideStart).count());
     apply(d);
     std::string summary = controller_->summary();
+    auto events = controller_->events();
     {
       std::lock_guard lock(mutex_);
       ++status_.windows;
       status_.summary = std::move(summary);
+      status_.events = std::move(events);
     }
     if (listener_) {
       const ControlStatus st = status();

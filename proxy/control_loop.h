@@ -109,6 +109,7 @@ struct ControlStatus {
   // Controller::summary() after the latest window (e.g. the online DRL
   // agent's fine-tunes published/rejected); empty when it has none.
   std::string summary;
+  std::vector<cachelib::ControllerEvent> events;  // Controller::events(), as of the latest window
   std::int64_t windows = 0;          // windows closed so far
   cachelib::Decision lastDecision;   // as applied (overrides included)
   cachelib::Decision proposed;       // the controller's latest decision, clamped, before overrides

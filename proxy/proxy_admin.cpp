@@ -1,5 +1,8 @@
 #include "proxy/proxy_admin.h"
 
+#include <map>
+#include <string>
+
 #include <nlohmann/json.hpp>
 
 #include "cachelib/policy_registry.h"
@@ -31,6 +34,9 @@ struct ProxyAdmin::Handles {
   Gauge egressBytes;
   std::vector<std::pair<cachelib::PolicyId, Gauge>> policyInfo;
   Gauge pinnedCapacity, pinnedPolicy, proposedCapacity, proposedPolicy;
+  // Controller::events() by name; children are added as names first appear.
+  CounterFamily* controllerEvents = nullptr;
+  std::map<std::string, MirroredCounter, std::less<>> controllerEventCounters;
 };
 
 namespace {
@@ -144,6 +150,12 @@ cachelib::Result<std::unique_ptr<ProxyAdmin>> ProxyAdmin::create(CacheIndex& ind
   plainCounter("edgecache_hot_tier_evictions_total", "Bodies dropped from the hot tier for space.", h->hotEvictions);
   gauge("edgecache_hot_tier_bytes", "Body bytes held in the hot tier.", h->hotBytes);
   gauge("edgecache_hot_tier_objects", "Bodies held in the hot tier.", h->hotObjects);
+  auto events = registry.counterFamily("edgecache_controller_events_total",
+                                      "What the controller did, by event (the online DRL agent: finetune_published, "
+                                      "finetune_rejected, finetune_skipped, finetune_failed, drift_alarm).",
+                                      {"event"});
+  if (!events) return events.status();
+  h->controllerEvents = events.value();
   gauge("edgecache_controller_proposed_capacity_bytes",
         "The controller's latest capacity decision (applied unless pinned).", h->proposedCapacity);
   gauge("edgecache_controller_proposed_policy_id",
@@ -326,6 +338,15 @@ void ProxyAdmin::syncMetrics() {
     h.pinnedPolicy.set(st.policyPin.active ? 1.0 : 0.0);
     h.proposedCapacity.set(double(st.proposed.capacityBytes));
     h.proposedPolicy.set(double(st.proposed.policy));
+    for (const auto& e : st.events) {
+      auto it = h.controllerEventCounters.find(e.name);
+      if (it == h.controllerEventCounters.end()) {
+        auto c = h.controllerEvents->withLabels({e.name});
+        if (!c) continue;  // an invalid label value: not exported (names are fixed in code)
+        it = h.controllerEventCounters.emplace(e.name, MirroredCounter{c.value()}).first;
+      }
+      it->second.sync(double(e.count));
+    }
   }
 }
 

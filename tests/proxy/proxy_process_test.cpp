@@ -714,6 +714,18 @@ TEST_CASE("the DRL agent drives a live proxy: a decision every window, fine-tune
   }
   CHECK_MESSAGE(bad.load() == 0, "first failed request: " << firstBad);
   CHECK(ok.load() > 100);
+  // The same counts in Prometheus: every event the agent reports, from zero.
+  auto metrics = admin.Get("/metrics");
+  REQUIRE(metrics);
+  const std::regex published(R"(edgecache_controller_events_total\{event="finetune_published"\} (\d+))");
+  const std::regex rejected(R"(edgecache_controller_events_total\{event="finetune_rejected"\} (\d+))");
+  std::smatch mp, mr;
+  REQUIRE(std::regex_search(metrics->body, mp, published));
+  REQUIRE(std::regex_search(metrics->body, mr, rejected));
+  CHECK(std::stol(mp[1].str()) + std::stol(mr[1].str()) >= finished);
+  for (const char* event : {"finetune_skipped", "finetune_failed", "drift_alarm"})
+    CHECK(metrics->body.find("edgecache_controller_events_total{event=\"" + std::string(event) + "\"}") !=
+          std::string::npos);
 
   proxy.process->signal(SIGTERM);
   const auto st = proxy.process->wait(15s);
