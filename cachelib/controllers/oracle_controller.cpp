@@ -29,8 +29,12 @@ Decision OracleController::decideWithHindsight(const WindowFeatures&, const Hind
       auto copy = h.cache->clone();
       if (!copy) return current_;  // a policy without clone(): keep the decision
       Cache& cache = *copy.value();
-      if (!cache.setPolicy(p)) continue;
+      // In WindowedReplay::step()'s order: a shrink evicts by the policy in
+      // force, then the new policy is seeded with what is left. The other
+      // order lets the new policy choose the victims, an outcome the replay
+      // never produces, so the "best in hindsight" could be neither.
       cache.resize(c);
+      if (!cache.setPolicy(p)) continue;
       cache.resetStats();
       for (const Request& r : h.nextWindow) (void)cache.access(r);
       double cost = rentalDollars(context_.prices, double(c), h.nextWindowSeconds) +

@@ -1,6 +1,7 @@
 #pragma once
 // oracle: for every window, the best (policy, capacity) in hindsight: each
-// candidate on the what-if grid is applied to a copy of the live cache and
+// candidate on the what-if grid is applied to a copy of the live cache as
+// WindowedReplay::step() applies a decision (resize, then switch policy) and
 // the true next window is replayed on it; the cheapest (rental + egress +
 // resize fee) wins. A per-window upper bound for reports; never deployable.
 // Cost: |policies| x |grid| cache copies and window replays per window.

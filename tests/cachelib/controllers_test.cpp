@@ -6,6 +6,7 @@
 #include <random>
 
 #include "cachelib/controllers/controller_factory.h"
+#include "cachelib/controllers/oracle_controller.h"
 #include "cachelib/controllers/static_controller.h"
 #include "cachelib/policy_registry.h"
 #include "cachelib/windowed_replay.h"
@@ -228,4 +229,34 @@ TEST_CASE("runControlled feeds observe() every window's requests, in order, befo
   REQUIRE(recorder.seenAtDecide.size() == 9);
   for (std::size_t w = 0; w < 9; ++w) CHECK(recorder.seenAtDecide[w] == 10 * (w + 1));
   CHECK(recorder.summary().empty());
+}
+
+TEST_CASE("oracle: a candidate is replayed as the replay applies it (resize by the old policy, then switch)") {
+  // The live cache (LRU, 8 B) holds S1, S2 (1 B each) and X (6 B), S1 the
+  // least recent. The next window asks for S1 once. Shrinking to 7 B and
+  // switching to GDSF, WindowedReplay::step() resizes first: LRU evicts S1,
+  // so the window misses 1 B. Switching first would let GDSF evict X (its
+  // lowest frequency/size) and keep S1: a hit the replay never gets.
+  auto made = Cache::create(CacheConfig{8, idOf("lru"), 0});
+  REQUIRE(made.isOk());
+  Cache& live = *made.value();
+  std::vector<Request> warm;
+  add(warm, 1, 1);
+  add(warm, 2, 1);
+  add(warm, 3, 6);
+  for (const Request& r : warm) (void)live.access(r);
+  std::vector<Request> next;
+  add(next, 1, 1);
+
+  ControlContext ctx;
+  ctx.floorBytes = 7;
+  ctx.ceilingBytes = 10;  // start(): sqrt(7 x 10) -> 8 B, the live capacity
+  ctx.window.capacityGrid = {7, 10};
+  ctx.window.shadowPolicies = {idOf("lru"), idOf("gdsf")};
+  OracleController oracle;
+  REQUIRE(oracle.start(ctx) == Decision{8, idOf("lru")});
+  // Rental of a byte for a second is ~1e-14 $, egress of a byte ~1e-10 $:
+  // the 1 B miss decides. (7, gdsf) really costs that miss; 8 B keeps S1.
+  const Decision d = oracle.decideWithHindsight(WindowFeatures{}, Hindsight{&live, next, 1.0});
+  CHECK(d == Decision{8, idOf("lru")});
 }
