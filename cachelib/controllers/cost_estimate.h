@@ -14,6 +14,12 @@ namespace edgecache::cachelib {
 double estimateWindowCost(const WindowFeatures& features, const CostPrices& prices, std::size_t policyIndex,
                           double capacityBytes) noexcept;
 
+// The estimate of deciding `capacityBytes` while `currentCapacityBytes` is
+// in force: the window's cost plus the resize fee when the capacity
+// changes (as the replay charges it, and as the oracle counts it).
+double estimateDecisionCost(const WindowFeatures& features, const CostPrices& prices, std::size_t policyIndex,
+                            double capacityBytes, double currentCapacityBytes) noexcept;
+
 // Hysteresis: keep `current` unless `candidate` is cheaper by more than
 // `fraction` of the current estimate.
 inline bool worthChanging(double currentCost, double candidateCost, double fraction) noexcept {

@@ -22,7 +22,7 @@ Decision JointGreedyController::decide(const WindowFeatures& f) {
   for (std::size_t p = 0; p < f.policies.size(); ++p) {
     for (std::uint64_t c : f.capacities) {
       if (c < context_.floorBytes || c > context_.ceilingBytes) continue;
-      const double cost = estimateWindowCost(f, context_.prices, p, double(c));
+      const double cost = estimateDecisionCost(f, context_.prices, p, double(c), double(current_.capacityBytes));
       if (cost < bestCost) {
         bestCost = cost;
         best = Decision{c, f.policies[p]};

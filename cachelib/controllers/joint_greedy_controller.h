@@ -1,7 +1,7 @@
 #pragma once
 // joint-greedy: each window picks the (policy, capacity) pair on the what-if
-// grid that minimises the last window's estimated cost (rental + egress),
-// with hysteresis. A strong, simple joint heuristic: the learning controller
+// grid that minimises the last window's estimated cost (rental + egress,
+// plus the resize fee when the capacity changes), with hysteresis. A strong, simple joint heuristic: the learning controller
 // has to beat this one too.
 
 #include "cachelib/controller.h"

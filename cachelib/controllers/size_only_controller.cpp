@@ -28,7 +28,8 @@ Decision SizeOnlyController::decide(const WindowFeatures& f) {
   std::uint64_t best = current_.capacityBytes;
   for (std::uint64_t c : f.capacities) {
     if (c < context_.floorBytes || c > context_.ceilingBytes) continue;
-    const double cost = estimateWindowCost(f, context_.prices, std::size_t(p), double(c));
+    const double cost =
+        estimateDecisionCost(f, context_.prices, std::size_t(p), double(c), double(current_.capacityBytes));
     if (cost < bestCost) {
       bestCost = cost;
       best = c;

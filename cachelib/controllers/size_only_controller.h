@@ -1,8 +1,8 @@
 #pragma once
 // size-only: the conventional elastic-sizing approach. The policy is fixed
 // (LRU by default); each window the capacity moves to the grid point that
-// minimises estimated cost (rental + egress) on the shadow miss-ratio curve
-// of that policy, with hysteresis (a move must save more than `hysteresis`
+// minimises estimated cost (rental + egress, plus the resize fee when the
+// capacity changes) on the shadow miss-ratio curve of that policy, with hysteresis (a move must save more than `hysteresis`
 // of the current estimate).
 
 #include "cachelib/controller.h"

@@ -53,6 +53,18 @@ std::vector<std::uint64_t> windowSizes(const std::vector<Request>& reqs, const R
   return sizes;
 }
 
+// 5000 objects of 100 kB, 100 requests per second.
+std::vector<Request> chunkTrace(std::uint64_t requests) {
+  traces::SyntheticConfig cfg;
+  cfg.requests = requests;
+  cfg.objects = 5'000;
+  cfg.sizeModel = traces::SizeModel::kFixedChunk;
+  cfg.chunkBytes = 100'000;
+  cfg.meanRequestsPerSecond = 100;
+  cfg.rateAmplitude = 0;
+  return traces::generateSynthetic(cfg);
+}
+
 }  // namespace
 
 TEST_CASE("factory: specs build the named controllers, bad specs are explained") {
@@ -139,14 +151,7 @@ TEST_CASE("windows by trace seconds; the first window is the configured share of
 }
 
 TEST_CASE("size-only grows the cache when egress is expensive and shrinks it when it is cheap") {
-  traces::SyntheticConfig cfg;
-  cfg.requests = 100'000;
-  cfg.objects = 5'000;
-  cfg.sizeModel = traces::SizeModel::kFixedChunk;
-  cfg.chunkBytes = 100'000;
-  cfg.meanRequestsPerSecond = 100;
-  cfg.rateAmplitude = 0;
-  const auto reqs = traces::generateSynthetic(cfg);
+  const auto reqs = chunkTrace(100'000);
   ReplayEnvConfig env = envFor(5'000'000, 500'000'000, 5000, 10);
   auto meanCapacity = [&](double egressPrice) {
     env.context.prices.dollarsPerGbEgress = egressPrice;
@@ -259,4 +264,24 @@ TEST_CASE("oracle: a candidate is replayed as the replay applies it (resize by t
   // the 1 B miss decides. (7, gdsf) really costs that miss; 8 B keeps S1.
   const Decision d = oracle.decideWithHindsight(WindowFeatures{}, Hindsight{&live, next, 1.0});
   CHECK(d == Decision{8, idOf("lru")});
+}
+
+TEST_CASE("size-only and joint-greedy weigh the resize fee against the estimated saving") {
+  // The same trace as above at expensive egress: both controllers move away
+  // from their starting capacity when changes are free. At $1000 a change
+  // no window's estimated saving (cents) pays for one: they must stay.
+  const auto reqs = chunkTrace(40'000);
+  ReplayEnvConfig env = envFor(5'000'000, 500'000'000, 5000, 10);
+  env.context.prices.dollarsPerGbEgress = 0.5;
+  for (const std::string spec : {"size-only", "joint-greedy"}) {
+    CAPTURE(spec);
+    env.context.prices.dollarsPerResize = 0.0;
+    auto free = make(spec);
+    CHECK(runControlled(reqs, *free, env).meter.resizes() > 0);
+    env.context.prices.dollarsPerResize = 1000.0;
+    auto costly = make(spec);
+    const ControlledResult r = runControlled(reqs, *costly, env);
+    CHECK(r.meter.resizes() == 0);
+    CHECK(r.cost.resize == 0.0);
+  }
 }
