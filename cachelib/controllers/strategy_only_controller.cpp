@@ -36,9 +36,15 @@ Decision StrategyOnlyController::decide(const WindowFeatures& f) {
   }
 
   if (weights_.size() != f.policies.size()) weights_.assign(f.policies.size(), 1.0 / double(f.policies.size()));
+  // Losses relative to the window's best policy: the weights are normalised
+  // below, so this is the same update, but the best factor is exactly 1 and
+  // the sum stays >= the floor share. With the raw loss every factor can
+  // underflow to 0 at once (a window every policy loses entirely at a steep
+  // learning rate), and 0/0 would leave NaN weights for good.
+  const double bestBhr = *std::max_element(bhr.begin(), bhr.end());
   double sum = 0.0;
   for (std::size_t p = 0; p < weights_.size(); ++p) {
-    weights_[p] *= std::exp(-options_.learningRate * (1.0 - bhr[p]));
+    weights_[p] *= std::exp(-options_.learningRate * (bestBhr - bhr[p]));
     sum += weights_[p];
   }
   for (double& w : weights_) w = std::max(w / sum, options_.weightFloor);

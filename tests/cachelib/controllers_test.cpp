@@ -7,6 +7,7 @@
 
 #include "cachelib/controllers/controller_factory.h"
 #include "cachelib/controllers/oracle_controller.h"
+#include "cachelib/controllers/strategy_only_controller.h"
 #include "cachelib/controllers/static_controller.h"
 #include "cachelib/policy_registry.h"
 #include "cachelib/windowed_replay.h"
@@ -284,4 +285,32 @@ TEST_CASE("size-only and joint-greedy weigh the resize fee against the estimated
     CHECK(r.meter.resizes() == 0);
     CHECK(r.cost.resize == 0.0);
   }
+}
+
+TEST_CASE("strategy-only experts: a window every policy loses entirely leaves the weights usable") {
+  // exp(-learningRate x loss) underflows to 0 for every policy when all lose
+  // everything at a steep learning rate; the weights must not become 0/0.
+  StrategyOnlyController::Options o;
+  o.mode = StrategyOnlyController::Mode::kExperts;
+  o.capacityBytes = 100;
+  o.learningRate = 1000.0;
+  StrategyOnlyController experts(o);
+  ControlContext ctx;
+  ctx.floorBytes = 10;
+  ctx.ceilingBytes = 1000;
+  REQUIRE(experts.start(ctx).policy == idOf("lru"));
+  WindowFeatures f;
+  f.index = 0;
+  f.requests = 100;
+  f.bytes = 100;
+  f.policies = {idOf("lru"), idOf("fifo"), idOf("gdsf")};
+  f.capacities = {100};
+  f.hitRatio = f.byteHitRatio = {0.0, 0.0, 0.0};
+  (void)experts.decide(f);
+  // Then GDSF alone hits: the mixture must follow it.
+  f.byteHitRatio = {0.0, 0.0, 0.9};
+  Decision d;
+  for (int w = 0; w < 5; ++w) d = experts.decide(f);
+  CHECK(d.policy == idOf("gdsf"));
+  CHECK(d.capacityBytes == 100);
 }
