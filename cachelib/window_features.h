@@ -48,7 +48,8 @@
 namespace edgecache::cachelib {
 
 // Reuse distance (in requests, full scale) histogram: bucket b counts
-// distances in [2^b, 2^(b+1)); the last bucket counts first accesses (cold).
+// distances in [2^b, 2^(b+1)), bucket kReuseBuckets - 2 every distance
+// >= 2^(kReuseBuckets - 2); the last bucket counts first accesses (cold).
 inline constexpr std::size_t kReuseBuckets = 24;
 
 struct WindowConfig {

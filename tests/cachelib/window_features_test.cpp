@@ -1,5 +1,7 @@
 #include "cachelib/window_features.h"
 
+#include <cmath>
+
 #include <doctest/doctest.h>
 
 #include "cachelib/policies/lru_policy.h"
@@ -183,4 +185,63 @@ TEST_CASE("per-capacity rates keep the estimates close on a shared trace" * doct
   CHECK(perCapacity->maxAbsError < 0.05);
   CHECK(perCapacity->meanAbsWindowError < 0.025);
   CHECK(perCapacity->meanAbsWindowError < 1.5 * single->meanAbsWindowError);
+}
+
+TEST_CASE("degenerate windows give finite features") {
+  WindowConfig wc;
+  wc.samplingRate = 1.0;
+  wc.capacityGrid = {100, 1000};
+  WindowFeatureTracker t(wc);
+  auto finite = [](const WindowFeatures& f) {
+    bool ok = std::isfinite(f.meanObjectBytes) && std::isfinite(f.varObjectBytes) &&
+              std::isfinite(f.requestsPerSecond) && std::isfinite(f.uniqueObjects) &&
+              std::isfinite(f.oneHitWonderFraction) && std::isfinite(f.popularitySkew);
+    for (double v : f.reuseHistogram) ok = ok && std::isfinite(v);
+    for (double v : f.hitRatio) ok = ok && std::isfinite(v) && v >= 0 && v <= 1;
+    for (double v : f.byteHitRatio) ok = ok && std::isfinite(v) && v >= 0 && v <= 1;
+    return ok;
+  };
+  SUBCASE("an empty window") {
+    const WindowFeatures f = t.close(5.0, 5.0, 100, 0);
+    CHECK(finite(f));
+    CHECK(f.requests == 0);
+    CHECK(f.uniqueObjects == 0.0);
+    CHECK(f.oneHitWonderFraction == 0.0);
+    CHECK(f.popularitySkew == 0.0);
+  }
+  SUBCASE("one object, zero bytes, requested again and again") {
+    for (std::uint64_t i = 0; i < 50; ++i) t.observe(req(7, 0), i > 0, i);
+    const WindowFeatures f = t.close(0.0, 0.0, 100, 0);  // no duration
+    CHECK(finite(f));
+    CHECK(f.requestsPerSecond == 0.0);
+    CHECK(f.uniqueObjects == doctest::Approx(1.0).epsilon(0.01));
+    CHECK(f.oneHitWonderFraction == 0.0);
+    CHECK(f.varObjectBytes == 0.0);
+    for (double v : f.byteHitRatio) CHECK(v == 0.0);       // no bytes to hit
+    for (double v : f.hitRatio) CHECK(v == doctest::Approx(49.0 / 50.0));
+  }
+  SUBCASE("one-hit wonders only, one of them larger than every capacity") {
+    for (std::uint64_t i = 0; i < 20; ++i) t.observe(req(100 + i, i == 3 ? 5000 : 10), false, i);
+    const WindowFeatures f = t.close(0.0, 2.0, 100, 0);
+    CHECK(finite(f));
+    CHECK(f.oneHitWonderFraction == 1.0);
+    CHECK(f.popularitySkew == 0.0);
+    CHECK(f.reuseHistogram[kReuseBuckets - 1] == 1.0);
+    for (double v : f.hitRatio) CHECK(v == 0.0);
+  }
+  SUBCASE("reuse distances at the bucket edges; the last finite bucket holds every longer one") {
+    t.observe(req(1, 1), false, 0);
+    t.observe(req(1, 1), false, 1);               // 1: bucket 0
+    t.observe(req(1, 1), false, 3);               // 2: bucket 1
+    t.observe(req(1, 1), false, 6);               // 3: bucket 1
+    t.observe(req(1, 1), false, 10);              // 4: bucket 2
+    t.observe(req(1, 1), false, 10 + (1u << 22));  // 2^22: bucket 22
+    t.observe(req(1, 1), false, 10 + (1u << 22) + (1ull << 40));  // beyond: bucket 22 too
+    const WindowFeatures f = t.close(0.0, 1.0, 100, 0);
+    CHECK(f.reuseHistogram[0] == doctest::Approx(1.0 / 7));
+    CHECK(f.reuseHistogram[1] == doctest::Approx(2.0 / 7));
+    CHECK(f.reuseHistogram[2] == doctest::Approx(1.0 / 7));
+    CHECK(f.reuseHistogram[kReuseBuckets - 2] == doctest::Approx(2.0 / 7));
+    CHECK(f.reuseHistogram[kReuseBuckets - 1] == doctest::Approx(1.0 / 7));
+  }
 }
