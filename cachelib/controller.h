@@ -4,6 +4,8 @@
 // cachelib/controllers/, the DRL agent in agent/, and the proxy calls any of
 // them from its control loop (never from a request thread).
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -31,6 +33,20 @@ struct ControlContext {
   CostPrices prices;
   WindowConfig window;                        // includes the what-if grid and policies
 };
+
+// `bytes` clamped into [floorBytes, ceilingBytes]; a floor above the
+// ceiling wins (as WindowedReplay and the proxy's control loop apply it).
+// What every controller's decisions must satisfy.
+inline std::uint64_t clampCapacity(std::uint64_t bytes, const ControlContext& context) noexcept {
+  return std::clamp(bytes, context.floorBytes, std::max(context.floorBytes, context.ceilingBytes));
+}
+
+// The geometric mean of floor and ceiling, clamped: where the controllers
+// that adapt the capacity start, before they have seen a window.
+inline std::uint64_t middleCapacity(const ControlContext& context) noexcept {
+  return clampCapacity(
+      static_cast<std::uint64_t>(std::sqrt(double(context.floorBytes) * double(context.ceilingBytes))), context);
+}
 
 // A named count of something a controller did (e.g. the online agent's
 // fine-tunes published), for metrics. `name` is a Prometheus label value:

@@ -44,7 +44,7 @@ std::span<const Request> WindowedReplay::nextWindow() const noexcept {
 
 WindowRecord WindowedReplay::step(const Decision& d) {
   const ControlContext& ctx = config_.context;
-  const std::uint64_t capacity = std::clamp(d.capacityBytes, ctx.floorBytes, std::max(ctx.floorBytes, ctx.ceilingBytes));
+  const std::uint64_t capacity = clampCapacity(d.capacityBytes, ctx);
   CostMeter window;
   if (capacity != cache_->capacityBytes()) {
     if (started_) window.addResize();

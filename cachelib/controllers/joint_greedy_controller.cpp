@@ -1,6 +1,5 @@
 #include "cachelib/controllers/joint_greedy_controller.h"
 
-#include <cmath>
 
 #include "cachelib/controllers/cost_estimate.h"
 
@@ -8,7 +7,7 @@ namespace edgecache::cachelib {
 
 Decision JointGreedyController::start(const ControlContext& context) {
   context_ = context;
-  current_ = Decision{static_cast<std::uint64_t>(std::sqrt(double(context.floorBytes) * double(context.ceilingBytes))), 0};
+  current_ = Decision{middleCapacity(context), 0};
   return current_;
 }
 

@@ -1,6 +1,5 @@
 #include "cachelib/controllers/oracle_controller.h"
 
-#include <cmath>
 #include <limits>
 
 #include "cachelib/policy_registry.h"
@@ -9,7 +8,7 @@ namespace edgecache::cachelib {
 
 Decision OracleController::start(const ControlContext& context) {
   context_ = context;
-  current_ = Decision{static_cast<std::uint64_t>(std::sqrt(double(context.floorBytes) * double(context.ceilingBytes))), 0};
+  current_ = Decision{middleCapacity(context), 0};
   return current_;
 }
 

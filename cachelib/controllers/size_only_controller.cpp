@@ -1,6 +1,5 @@
 #include "cachelib/controllers/size_only_controller.h"
 
-#include <cmath>
 
 #include "cachelib/controllers/cost_estimate.h"
 #include "cachelib/policy_registry.h"
@@ -15,8 +14,7 @@ std::string SizeOnlyController::name() const {
 Decision SizeOnlyController::start(const ControlContext& context) {
   context_ = context;
   // Start in the middle of the range (geometric mean) until the first window.
-  const double mid = std::sqrt(double(context.floorBytes) * double(context.ceilingBytes));
-  current_ = Decision{static_cast<std::uint64_t>(mid), options_.policy};
+  current_ = Decision{middleCapacity(context), options_.policy};
   return current_;
 }
 

@@ -7,13 +7,17 @@ namespace edgecache::cachelib {
 
 class StaticController final : public Controller {
  public:
-  explicit StaticController(Decision fixed) : fixed_(fixed) {}
-  std::string name() const override;
-  Decision start(const ControlContext&) override { return fixed_; }
-  Decision decide(const WindowFeatures&) override { return fixed_; }
+  explicit StaticController(Decision fixed) : fixed_(fixed), current_(fixed) {}
+  std::string name() const override;  // names the capacity as given, before clamping
+  Decision start(const ControlContext& context) override {
+    current_ = Decision{clampCapacity(fixed_.capacityBytes, context), fixed_.policy};
+    return current_;
+  }
+  Decision decide(const WindowFeatures&) override { return current_; }
 
  private:
-  Decision fixed_;
+  Decision fixed_;    // as given
+  Decision current_;  // clamped by start()
 };
 
 }  // namespace edgecache::cachelib

@@ -15,8 +15,10 @@ std::string StrategyOnlyController::name() const {
 
 Decision StrategyOnlyController::start(const ControlContext& context) {
   std::uint64_t cap = options_.capacityBytes;
-  if (cap == 0) cap = static_cast<std::uint64_t>(std::sqrt(double(context.floorBytes) * double(context.ceilingBytes)));
-  current_ = Decision{std::clamp(cap, context.floorBytes, context.ceilingBytes), options_.initialPolicy};
+  if (cap == 0) cap = middleCapacity(context);
+  // Not std::clamp(cap, floor, ceiling): undefined when floor > ceiling
+  // (libstdc++ then returned the ceiling, below the floor the replay applies).
+  current_ = Decision{clampCapacity(cap, context), options_.initialPolicy};
   weights_.clear();
   return current_;
 }

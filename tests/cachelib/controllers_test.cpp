@@ -314,3 +314,21 @@ TEST_CASE("strategy-only experts: a window every policy loses entirely leaves th
   CHECK(d.policy == idOf("gdsf"));
   CHECK(d.capacityBytes == 100);
 }
+
+TEST_CASE("every controller's first decision is within [floor, ceiling]; a floor above the ceiling wins") {
+  // The interface's contract; the replay and the proxy apply a floor above
+  // the ceiling as the floor, so that is what a controller must say too.
+  for (const std::string spec : {"static:lru:5000", "static:lru:10", "size-only", "strategy-only", "strategy-only:5000",
+                                 "strategy-only:experts:10", "joint-greedy", "oracle"}) {
+    CAPTURE(spec);
+    ControlContext ctx;
+    ctx.floorBytes = 100;
+    ctx.ceilingBytes = 1000;
+    const Decision in = make(spec)->start(ctx);
+    CHECK(in.capacityBytes >= 100);
+    CHECK(in.capacityBytes <= 1000);
+    ctx.floorBytes = 1000;
+    ctx.ceilingBytes = 100;
+    CHECK(make(spec)->start(ctx).capacityBytes == 1000);
+  }
+}
