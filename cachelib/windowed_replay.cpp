@@ -24,6 +24,12 @@ double WindowedReplay::timeOf(std::size_t index) const noexcept {
   return requests_[index].timeSeconds;
 }
 
+double WindowedReplay::endTimeOf(std::size_t end) const noexcept {
+  if (end < requests_.size()) return timeOf(end);
+  if (config_.requestRate > 0) return double(requests_.size()) / config_.requestRate;
+  return requests_.empty() ? 0.0 : timeOf(requests_.size() - 1);
+}
+
 std::size_t WindowedReplay::windowEnd(std::size_t begin) const noexcept {
   const std::size_t n = requests_.size();
   if (begin >= n) return n;
@@ -84,7 +90,7 @@ WindowRecord WindowedReplay::step(const Decision& d) {
   WindowRecord rec;
   rec.index = features_.index + 1;
   rec.startSeconds = timeOf(begin);
-  rec.endSeconds = end < requests_.size() ? timeOf(end) : timeOf(end - 1);
+  rec.endSeconds = endTimeOf(end);
   rec.requests = after.requests - before.requests;
   rec.hits = after.hits - before.hits;
   rec.bytes = after.bytesRequested - before.bytesRequested;
@@ -130,9 +136,7 @@ ControlledResult runControlled(std::span<const Request> requests, Controller& co
     if (controller.wantsHindsight()) {
       const auto next = env.nextWindow();
       const std::size_t first = static_cast<std::size_t>(next.data() - requests.data());
-      const std::size_t last = first + next.size();
-      Hindsight h{&env.cache(), next,
-                  std::max(0.0, (last < requests.size() ? env.timeOf(last) : env.timeOf(last - 1)) - env.timeOf(first))};
+      Hindsight h{&env.cache(), next, std::max(0.0, env.endTimeOf(first + next.size()) - env.timeOf(first))};
       d = controller.decideWithHindsight(env.features(), h);
     } else {
       d = controller.decide(env.features());

@@ -53,6 +53,11 @@ class WindowedReplay {
   std::uint64_t policySwitches() const noexcept { return switches_; }
   double replaySeconds() const noexcept { return replaySeconds_; }
   double timeOf(std::size_t index) const noexcept;
+  // When a window that stops before request `end` ends: timeOf(end); after
+  // the last request, the end of the trace: size / requestRate when times
+  // come from the rate (every request takes 1/rate), else the last
+  // request's time (a trace says nothing about what follows it).
+  double endTimeOf(std::size_t end) const noexcept;
 
  private:
   std::size_t windowEnd(std::size_t begin) const noexcept;

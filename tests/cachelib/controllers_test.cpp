@@ -332,3 +332,29 @@ TEST_CASE("every controller's first decision is within [floor, ceiling]; a floor
     CHECK(make(spec)->start(ctx).capacityBytes == 1000);
   }
 }
+
+TEST_CASE("without timestamps every request takes 1/rate seconds, the last window's last one too") {
+  // 10 requests at 1 per second: 10 s of trace, two windows of 5 s. The
+  // last window ended at its last request's time (4 s, then 1.25 req/s), and
+  // a one-request trace was charged no rental at all.
+  std::vector<Request> reqs;
+  for (int i = 0; i < 10; ++i) add(reqs, std::uint64_t(i), 1000, 0.0);
+  ReplayEnvConfig env = envFor(1'000'000'000, 1'000'000'000, 5, 2);
+  env.requestRate = 1.0;
+  WindowedReplay replay(reqs, env);
+  const WindowRecord first = replay.step(Decision{1'000'000'000, 0});
+  CHECK(first.endSeconds - first.startSeconds == 5.0);
+  const WindowRecord last = replay.step(Decision{1'000'000'000, 0});
+  CHECK(last.startSeconds == 5.0);
+  CHECK(last.endSeconds == 10.0);
+  CHECK(replay.features().durationSeconds == 5.0);
+  CHECK(replay.features().requestsPerSecond == 1.0);
+  CHECK(replay.meter().heldMicros() == 10'000'000);
+  // 1 GB for 10 s at $0.015/GB-hour.
+  CHECK(replay.meter().cost(env.context.prices).rental == doctest::Approx(0.015 * 10 / 3600));
+
+  const std::vector<Request> one(reqs.begin(), reqs.begin() + 1);
+  WindowedReplay single(one, env);
+  (void)single.step(Decision{1'000'000'000, 0});
+  CHECK(single.meter().heldMicros() == 1'000'000);
+}
