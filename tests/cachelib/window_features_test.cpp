@@ -1,6 +1,8 @@
 #include "cachelib/window_features.h"
 
+#include <algorithm>
 #include <cmath>
+#include <span>
 
 #include <doctest/doctest.h>
 
@@ -244,4 +246,37 @@ TEST_CASE("degenerate windows give finite features") {
     CHECK(f.reuseHistogram[kReuseBuckets - 2] == doctest::Approx(2.0 / 7));
     CHECK(f.reuseHistogram[kReuseBuckets - 1] == doctest::Approx(1.0 / 7));
   }
+}
+
+TEST_CASE("features are deterministic: the same trace and salt give identical windows") {
+  const auto reqs = traces::generateSynthetic({.seed = 11, .requests = 30'000, .objects = 3'000});
+  const auto run = [&](std::uint64_t salt) {
+    WindowConfig wc;
+    wc.samplingRate = 0.1;
+    wc.sampleSalt = salt;
+    wc.capacityGrid = geometricGrid(1 << 20, 1 << 30, 6);
+    WindowFeatureTracker t(wc);
+    std::vector<WindowFeatures> out;
+    for (std::size_t i = 0; i < reqs.size(); i += 5000) {
+      const std::size_t n = std::min<std::size_t>(5000, reqs.size() - i);
+      t.observeBatch(std::span(reqs).subspan(i, n), i);
+      out.push_back(t.close(double(i), double(i + n), 1 << 25, 0));
+    }
+    return out;
+  };
+  const auto a = run(0), b = run(0), other = run(12345);
+  REQUIRE(a.size() == b.size());
+  bool sameSample = true;
+  for (std::size_t w = 0; w < a.size(); ++w) {
+    CAPTURE(w);
+    CHECK(a[w].uniqueObjects == b[w].uniqueObjects);
+    CHECK(a[w].oneHitWonderFraction == b[w].oneHitWonderFraction);
+    CHECK(a[w].popularitySkew == b[w].popularitySkew);
+    CHECK(a[w].reuseHistogram == b[w].reuseHistogram);
+    CHECK(a[w].hitRatio == b[w].hitRatio);
+    CHECK(a[w].byteHitRatio == b[w].byteHitRatio);
+    CHECK(a[w].sampledRequests == b[w].sampledRequests);
+    sameSample = sameSample && a[w].sampledRequests == other[w].sampledRequests;
+  }
+  CHECK_FALSE(sameSample);  // another salt, another sample
 }
