@@ -20,6 +20,15 @@ double estimateWindowCost(const WindowFeatures& features, const CostPrices& pric
 double estimateDecisionCost(const WindowFeatures& features, const CostPrices& prices, std::size_t policyIndex,
                             double capacityBytes, double currentCapacityBytes) noexcept;
 
+// Whether a window's what-if estimates rest on anything: requests, and at
+// least one of them in the sample. With an empty sample every ratio is
+// misses / expected sample = 0 / x, i.e. every policy hitting everything
+// at every capacity (SHARDS-adj: right on average over samples, but no
+// evidence about this window); the controllers keep their decision then.
+inline bool hasWhatIfEvidence(const WindowFeatures& features) noexcept {
+  return features.requests > 0 && features.sampledRequests > 0 && !features.policies.empty();
+}
+
 // Hysteresis: keep `current` unless `candidate` is cheaper by more than
 // `fraction` of the current estimate.
 inline bool worthChanging(double currentCost, double candidateCost, double fraction) noexcept {

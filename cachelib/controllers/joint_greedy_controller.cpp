@@ -12,7 +12,7 @@ Decision JointGreedyController::start(const ControlContext& context) {
 }
 
 Decision JointGreedyController::decide(const WindowFeatures& f) {
-  if (f.requests == 0 || f.policies.empty()) return current_;
+  if (!hasWhatIfEvidence(f)) return current_;
   const int cur = f.policyIndex(current_.policy);
   const double currentCost =
       cur >= 0 ? estimateWindowCost(f, context_.prices, std::size_t(cur), double(current_.capacityBytes)) : 1e300;

@@ -20,7 +20,7 @@ Decision SizeOnlyController::start(const ControlContext& context) {
 
 Decision SizeOnlyController::decide(const WindowFeatures& f) {
   const int p = f.policyIndex(options_.policy);
-  if (p < 0 || f.requests == 0) return current_;
+  if (p < 0 || !hasWhatIfEvidence(f)) return current_;
   const double currentCost = estimateWindowCost(f, context_.prices, std::size_t(p), double(current_.capacityBytes));
   double bestCost = currentCost;
   std::uint64_t best = current_.capacityBytes;

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "cachelib/byte_size.h"
+#include "cachelib/controllers/cost_estimate.h"
 
 namespace edgecache::cachelib {
 
@@ -24,7 +25,7 @@ Decision StrategyOnlyController::start(const ControlContext& context) {
 }
 
 Decision StrategyOnlyController::decide(const WindowFeatures& f) {
-  if (f.requests == 0 || f.policies.empty()) return current_;
+  if (!hasWhatIfEvidence(f)) return current_;
   const double cap = double(current_.capacityBytes);
   std::vector<double> bhr(f.policies.size());
   for (std::size_t p = 0; p < f.policies.size(); ++p) bhr[p] = f.estimateByteHitRatio(p, cap);

@@ -303,6 +303,7 @@ TEST_CASE("strategy-only experts: a window every policy loses entirely leaves th
   f.index = 0;
   f.requests = 100;
   f.bytes = 100;
+  f.sampledRequests = 100;
   f.policies = {idOf("lru"), idOf("fifo"), idOf("gdsf")};
   f.capacities = {100};
   f.hitRatio = f.byteHitRatio = {0.0, 0.0, 0.0};
@@ -357,4 +358,27 @@ TEST_CASE("without timestamps every request takes 1/rate seconds, the last windo
   WindowedReplay single(one, env);
   (void)single.step(Decision{1'000'000'000, 0});
   CHECK(single.meter().heldMicros() == 1'000'000);
+}
+
+TEST_CASE("a window without a sampled request is no evidence: the controllers keep their decision") {
+  // 50 keys of 1 MB in a loop, none of them in the 1% sample. The what-if
+  // ratios of such a window are misses / expected sample = 0 / 1: "every
+  // capacity hits everything", which sent size-only and joint-greedy to the
+  // floor, where this loop misses every request.
+  const std::uint32_t threshold = sampleThreshold(0.01);
+  std::vector<std::uint64_t> keys;
+  for (std::uint64_t k = 1; keys.size() < 50; ++k)
+    if (sampleHash(k) >= threshold) keys.push_back(k);
+  std::vector<Request> reqs;
+  for (int i = 0; i < 2000; ++i) add(reqs, keys[std::size_t(i) % keys.size()], 1'000'000);
+  ReplayEnvConfig env = envFor(1'000'000, 100'000'000, 100, 8);
+  env.context.window.samplingRate = 0.01;
+  env.context.prices.dollarsPerGbEgress = 1.0;
+  for (const std::string spec : {"size-only", "joint-greedy", "strategy-only", "strategy-only:experts"}) {
+    CAPTURE(spec);
+    auto c = make(spec);
+    const ControlledResult r = runControlled(reqs, *c, env);
+    REQUIRE(r.windows.size() == 20);
+    for (const WindowRecord& w : r.windows) CHECK(w.decision == r.windows.front().decision);
+  }
 }
