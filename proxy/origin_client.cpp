@@ -212,6 +212,13 @@ void OriginPool::noteConnect() noexcept {
 }
 
 struct OriginExchange::Parser {
+  Parser(std::uint32_t headerLimitBytes, bool headRequest) : head(headRequest) {
+    p.header_limit(headerLimitBytes);
+    // Not boost::none: Beast 1.74 compares the length against the empty
+    // optional and reports body_limit for every body.
+    p.body_limit(std::numeric_limits<std::uint64_t>::max());
+    if (head) p.skip(true);
+  }
   http::response_parser<http::buffer_body> p;
   std::unique_ptr<Deadline> deadline;
   bool head = false;
@@ -247,14 +254,8 @@ asio::awaitable<OriginFailure> OriginExchange::attempt(const OriginRequest& requ
                                                        bool& anyResponseBytes) {
   auto ex = co_await asio::this_coro::executor;
   const auto& cfg = pool_.config();
-  parser_ = std::make_unique<Parser>();
+  parser_ = std::make_unique<Parser>(cfg.maxResponseHeaderBytes, request.method == "HEAD");
   parser_->deadline = std::make_unique<Deadline>(ex);
-  parser_->head = request.method == "HEAD";
-  parser_->p.header_limit(cfg.maxResponseHeaderBytes);
-  // Not boost::none: Beast 1.74 compares the length against the empty
-  // optional and reports body_limit for every body.
-  parser_->p.body_limit(std::numeric_limits<std::uint64_t>::max());
-  if (parser_->head) parser_->p.skip(true);
   anyResponseBytes = false;
   reused = false;
   connection_.reset();
