@@ -305,11 +305,24 @@ asio::awaitable<OriginFailure> OriginExchange::attempt(const OriginRequest& requ
     connection_.reset();
     co_return classify(ec, fired);
   }
-  co_await connection_->io([&](auto& stream) {
-    return http::async_read_header(stream, connection_->buffer, parser_->p, asio::redirect_error(asio::use_awaitable, ec));
-  });
+  // Interim responses (100 Continue, 103 Early Hints, ...) may precede the
+  // final one (RFC 9110 §15.2). Each parses as a message of its own: it is
+  // read and dropped, and a fresh parser takes the bytes after it. The
+  // response deadline covers them all.
+  for (;;) {
+    co_await connection_->io([&](auto& stream) {
+      return http::async_read_header(stream, connection_->buffer, parser_->p,
+                                     asio::redirect_error(asio::use_awaitable, ec));
+    });
+    anyResponseBytes = anyResponseBytes || parser_->p.got_some();
+    if (ec) break;
+    const unsigned s = parser_->p.get().result_int();
+    if (s < 100 || s > 199 || s == 101) break;
+    auto deadline = std::move(parser_->deadline);
+    parser_ = std::make_unique<Parser>(cfg.maxResponseHeaderBytes, parser_->head);
+    parser_->deadline = std::move(deadline);
+  }
   const bool fired = parser_->deadline->disarm();
-  anyResponseBytes = parser_->p.got_some();
   if (ec) {
     connection_.reset();
     if (fired) co_return OriginFailure::kTimeout;
@@ -321,6 +334,11 @@ asio::awaitable<OriginFailure> OriginExchange::attempt(const OriginRequest& requ
   }
   const auto& msg = parser_->p.get();
   status_ = static_cast<int>(msg.result_int());
+  if (status_ == 101) {
+    // Upgrade is hop-by-hop and never forwarded: no switch was asked for.
+    connection_.reset();
+    co_return OriginFailure::kProtocol;
+  }
   headers_ = HttpHeaders{};
   for (const auto& field : msg) {
     headers_.add(std::string_view(field.name_string().data(), field.name_string().size()),

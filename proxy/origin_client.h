@@ -117,7 +117,9 @@ class OriginExchange {
 
   // Connects (or reuses), writes the request and reads the response head.
   // A reused connection that fails before any response byte is retried once
-  // on a fresh connection for idempotent methods.
+  // on a fresh connection for idempotent methods. Interim 1xx responses are
+  // read and dropped (status() is the final response's); a 101 is
+  // kProtocol, as no upgrade is ever asked for.
   boost::asio::awaitable<OriginFailure> send(const OriginRequest& request);
 
   int status() const noexcept { return status_; }

@@ -217,6 +217,16 @@ class TestOrigin {
   std::map<std::string, httplib::Headers> lastHeaders_;
 };
 
+// Appends what one recv(2) on `fd` returns to `buf`; false on EOF, error or
+// receive timeout.
+bool recvAppend(int fd, std::string& buf) {
+  char tmp[65536];
+  const ssize_t n = ::recv(fd, tmp, sizeof tmp, 0);
+  if (n <= 0) return false;
+  buf.append(tmp, static_cast<std::size_t>(n));
+  return true;
+}
+
 // A listening TCP socket on 127.0.0.1 at an ephemeral port (stored in
 // `port`); returns its descriptor.
 int listenOnLoopback(int& port) {
@@ -261,6 +271,106 @@ class ResettingOrigin {
   int port_ = 0;
   std::thread thread_;
 };
+
+// A TCP origin that answers with exactly the bytes a test scripts, so the
+// proxy can be shown responses no well-behaved server sends. Per connection
+// it reads one request head (and a Content-Length body) at a time and hands
+// it to `respond` with its index on that connection (0 first); the reply's
+// pieces are written with a pause between them (so a later piece arrives in
+// a later segment), then the connection is closed if asked, else the next
+// request is read. Every request received is kept, in order.
+class RawOrigin {
+ public:
+  struct Reply {
+    std::vector<std::string> pieces;
+    bool close = false;
+  };
+  using Responder = std::function<Reply(int indexOnConnection, const std::string& request)>;
+
+  explicit RawOrigin(Responder respond) : respond_(std::move(respond)) {
+    fd_ = listenOnLoopback(port_);
+    acceptor_ = std::thread([this] {
+      for (;;) {
+        const int c = ::accept(fd_, nullptr, nullptr);
+        if (c < 0) return;
+        std::lock_guard lock(mutex_);
+        connections_.push_back(c);
+        workers_.emplace_back([this, c] { serve(c); });
+      }
+    });
+  }
+  ~RawOrigin() {
+    ::shutdown(fd_, SHUT_RDWR);
+    ::close(fd_);
+    acceptor_.join();
+    std::vector<int> connections;
+    std::vector<std::thread> workers;
+    {
+      std::lock_guard lock(mutex_);  // not held while joining: workers take it
+      connections = connections_;
+      workers.swap(workers_);
+    }
+    for (int c : connections) ::shutdown(c, SHUT_RDWR);
+    for (auto& w : workers) w.join();
+    for (int c : connections) ::close(c);
+  }
+  int port() const { return port_; }
+  std::vector<std::string> requests() {
+    std::lock_guard lock(mutex_);
+    return requests_;
+  }
+  int connections() {
+    std::lock_guard lock(mutex_);
+    return static_cast<int>(connections_.size());
+  }
+
+ private:
+  void serve(int c) {
+    std::string buf;
+    for (int index = 0;; ++index) {
+      std::size_t end;
+      while ((end = buf.find("\r\n\r\n")) == std::string::npos) {
+        if (!recvAppend(c, buf)) return;
+      }
+      std::size_t total = end + 4;
+      const std::string head = toLowerAscii(buf.substr(0, end));
+      if (const auto cl = head.find("\ncontent-length:"); cl != std::string::npos) {
+        total += std::stoul(head.substr(cl + 16));
+      }
+      while (buf.size() < total) {
+        if (!recvAppend(c, buf)) return;
+      }
+      const std::string request = buf.substr(0, total);
+      buf.erase(0, total);
+      {
+        std::lock_guard lock(mutex_);
+        requests_.push_back(request);
+      }
+      const Reply reply = respond_(index, request);
+      for (std::size_t i = 0; i < reply.pieces.size(); ++i) {
+        if (i > 0) std::this_thread::sleep_for(50ms);
+        if (::send(c, reply.pieces[i].data(), reply.pieces[i].size(), MSG_NOSIGNAL) < 0) return;
+      }
+      if (reply.close) {
+        ::shutdown(c, SHUT_WR);
+        return;
+      }
+    }
+  }
+  Responder respond_;
+  int fd_ = -1;
+  int port_ = 0;
+  std::thread acceptor_;
+  std::mutex mutex_;
+  std::vector<int> connections_;
+  std::vector<std::thread> workers_;
+  std::vector<std::string> requests_;
+};
+
+// A complete 200 response with a Content-Length body, for RawOrigin scripts.
+std::string okResponse(const std::string& body, const std::string& extraFields = "") {
+  return "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) + "\r\n" + extraFields + "\r\n" + body;
+}
 
 // A minimal HTTPS origin (Asio + OpenSSL, blocking, one thread, one request
 // per connection): GET /tls -> "tls body <n>", Cache-Control: max-age=60.
@@ -479,7 +589,10 @@ class Client {
       }
       pos = e + 2;
     }
-    if (r.status == 100) return read(headRequest);
+    if (r.status == 100) {
+      interim.push_back(r.status);
+      return read(headRequest);
+    }
     if (headRequest || r.status == 204 || r.status == 304 || r.status < 200) return r;
     if (!r.header("content-length").empty()) {
       const std::size_t n = std::stoul(r.header("content-length"));
@@ -518,6 +631,8 @@ class Client {
     REQUIRE(r);
     return *r;
   }
+  // Statuses of the 100 (Continue) responses read() skipped, in order.
+  std::vector<int> interim;
   // True when the peer closed the connection (EOF) within the timeout.
   bool closedByPeer() {
     char c;
@@ -526,13 +641,7 @@ class Client {
   }
 
  private:
-  bool fill() {
-    char tmp[65536];
-    const ssize_t n = ::recv(fd_, tmp, sizeof tmp, 0);
-    if (n <= 0) return false;
-    buf_.append(tmp, static_cast<std::size_t>(n));
-    return true;
-  }
+  bool fill() { return recvAppend(fd_, buf_); }
   int fd_;
   bool connected_ = false;
   std::string buf_;
@@ -940,6 +1049,31 @@ TEST_CASE_FIXTURE(StartedRig, "malformed and smuggling requests get 400/501 and 
     CHECK(client.closedByPeer());
   }
   CHECK(origin.hitsOf("/inv") == 0);
+}
+
+TEST_CASE("origin 1xx interim responses are skipped, not relayed as the final response (RFC 9110 §15.2)") {
+  FakeClock clock;
+  RawOrigin origin([](int, const std::string& request) {
+    if (request.starts_with("GET /switch ")) {
+      return RawOrigin::Reply{{"HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\nConnection: upgrade\r\n\r\n"}, true};
+    }
+    return RawOrigin::Reply{{"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </s.css>; rel=preload\r\n\r\n",
+                             okResponse("final")}};
+  });
+  Proxy p(clock, origin.port());
+  p.start();
+  Client c(p.port());
+  for (int i = 0; i < 2; ++i) {  // twice: the connections stay in step
+    CAPTURE(i);
+    const RawResponse r = c.get("/hints");
+    CHECK(r.status == 200);
+    CHECK(r.body == "final");
+    CHECK(c.interim.empty());
+  }
+  // The proxy strips Upgrade, so a 101 answers nothing it asked for.
+  auto s = get(p.port(), "/switch");
+  REQUIRE(s);
+  CHECK(s->status == 502);
 }
 
 TEST_CASE_FIXTURE(StartedRig, "absolute-form requests for another host are refused (no open proxy)") {
