@@ -1,5 +1,7 @@
 #include "proxy/origin_client.h"
 
+#include <sys/socket.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -102,6 +104,19 @@ OriginFailure classify(const error_code& ec, bool timedOut) {
   }
   if (ec.category() == http::make_error_code(http::error::bad_version).category()) return OriginFailure::kProtocol;
   return OriginFailure::kReset;
+}
+
+// Whether a pooled connection has nothing waiting on it. Bytes there are a
+// response no request asked for (an origin that sent more than its framing
+// said): taking them as the answer to the next request would hand one
+// client another's response and could poison the cache (RFC 9112 §6.3
+// forbids it). EOF is an origin that closed it meanwhile. Either way the
+// connection is dropped. One non-blocking peek; bytes already inside a TLS
+// stream's own buffer are not seen.
+bool idleConnectionClean(OriginConnection& connection) {
+  char probe;
+  const ssize_t n = ::recv(connection.socket().native_handle(), &probe, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
 std::string serializeRequest(const OriginRequest& r) {
@@ -259,7 +274,9 @@ asio::awaitable<OriginFailure> OriginExchange::attempt(const OriginRequest& requ
   anyResponseBytes = false;
   reused = false;
   connection_.reset();
-  if (allowReuse) connection_ = pool_.takeIdle();
+  if (allowReuse) {
+    while ((connection_ = pool_.takeIdle()) && !idleConnectionClean(*connection_)) connection_.reset();
+  }
   error_code ec;
   if (connection_) {
     reused = true;

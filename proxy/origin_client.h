@@ -116,7 +116,8 @@ class OriginExchange {
   OriginExchange& operator=(const OriginExchange&) = delete;
 
   // Connects (or reuses), writes the request and reads the response head.
-  // A reused connection that fails before any response byte is retried once
+  // An idle connection with bytes or EOF waiting on it is closed, never
+  // reused. A reused connection that fails before any response byte is retried once
   // on a fresh connection for idempotent methods. Interim 1xx responses are
   // read and dropped (status() is the final response's); a 101 is
   // kProtocol, as no upgrade is ever asked for.

@@ -1076,6 +1076,27 @@ TEST_CASE("origin 1xx interim responses are skipped, not relayed as the final re
   CHECK(s->status == 502);
 }
 
+TEST_CASE("an idle origin connection with unread bytes is not reused: no response desync (RFC 9112 §6.3)") {
+  FakeClock clock;
+  auto served = std::make_shared<std::atomic<int>>(0);
+  RawOrigin origin([served](int, const std::string& request) {
+    // The first response is followed, once it is complete, by a second one
+    // nobody asked for; the proxy must never hand that out as the answer to
+    // the next request it sends on that connection.
+    if (served->fetch_add(1) == 0) return RawOrigin::Reply{{okResponse("first"), okResponse("smuggled")}};
+    return RawOrigin::Reply{{okResponse(request.substr(4, request.find(' ', 4) - 4))}};
+  });
+  Proxy p(clock, origin.port());
+  p.start();
+  Client c(p.port());  // one client connection: one I/O thread, one origin pool
+  CHECK(c.get("/one").body == "first");
+  std::this_thread::sleep_for(200ms);  // the unsolicited bytes reach the idle connection
+  const RawResponse r = c.get("/two");
+  CHECK(r.status == 200);
+  CHECK(r.body == "/two");
+  CHECK(origin.connections() == 2);
+}
+
 TEST_CASE_FIXTURE(StartedRig, "absolute-form requests for another host are refused (no open proxy)") {
   Client c(p.port());
   c.send("GET http://evil.example/fresh HTTP/1.1\r\nHost: evil.example\r\n\r\n");
