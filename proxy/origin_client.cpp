@@ -361,6 +361,18 @@ asio::awaitable<OriginFailure> OriginExchange::attempt(const OriginRequest& requ
     headers_.add(std::string_view(field.name_string().data(), field.name_string().size()),
                  std::string_view(field.value().data(), field.value().size()));
   }
+  if (!parser_->head && status_ != 204 && status_ != 304 && headers_.has("transfer-encoding")) {
+    // Only chunked is decoded here. Any other coding would be relayed still
+    // applied (the field itself is hop-by-hop and stripped), or framed
+    // otherwise than the origin meant: alongside it Beast trusts a
+    // Content-Length, which RFC 9112 §6.3 says Transfer-Encoding overrides.
+    // Chunked in an HTTP/1.0 response is faulty framing (§6.1).
+    const auto codings = headers_.listMembers("transfer-encoding");
+    if (msg.version() < 11 || codings.size() != 1 || !equalsIgnoreCase(codings.front(), "chunked")) {
+      connection_.reset();
+      co_return OriginFailure::kProtocol;
+    }
+  }
   if (auto cl = parser_->p.content_length()) contentLength_ = *cl;
   co_return OriginFailure::kNone;
 }

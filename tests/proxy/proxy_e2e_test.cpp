@@ -1097,6 +1097,36 @@ TEST_CASE("an idle origin connection with unread bytes is not reused: no respons
   CHECK(origin.connections() == 2);
 }
 
+TEST_CASE("origin Transfer-Encoding other than a lone chunked is a 502, never relayed (RFC 9112 §6.1, §6.3)") {
+  FakeClock clock;
+  const std::map<std::string, std::string> responses = {
+      {"/gzip", "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n\x1f\x8b-not-really"},
+      {"/gzip-cl", "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nContent-Length: 4\r\n\r\nabcdEXTRA"},
+      {"/gzip-chunked", "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n4\r\nabcd\r\n0\r\n\r\n"},
+      {"/chunked-cl", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n4\r\nabcd\r\n0\r\n\r\n"},
+      {"/http10-chunked", "HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nabcd\r\n0\r\n\r\n"},
+      {"/ok", "HTTP/1.1 200 OK\r\nTransfer-Encoding: Chunked\r\n\r\n4\r\nabcd\r\n0\r\n\r\n"},
+  };
+  RawOrigin origin([&responses](int, const std::string& request) {
+    const std::string path = request.substr(4, request.find(' ', 4) - 4);
+    return RawOrigin::Reply{{responses.at(path)}, true};
+  });
+  Proxy p(clock, origin.port());
+  p.start();
+  for (const auto& [path, wire] : responses) {
+    CAPTURE(path);
+    auto r = get(p.port(), path);
+    REQUIRE(r);
+    if (path == "/ok") {
+      CHECK(r->status == 200);
+      CHECK(r->body == "abcd");
+    } else {
+      CHECK(r->status == 502);
+      CHECK(r->body.find("abcd") == std::string::npos);
+    }
+  }
+}
+
 TEST_CASE_FIXTURE(StartedRig, "absolute-form requests for another host are refused (no open proxy)") {
   Client c(p.port());
   c.send("GET http://evil.example/fresh HTTP/1.1\r\nHost: evil.example\r\n\r\n");
