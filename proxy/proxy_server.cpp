@@ -603,11 +603,14 @@ struct ProxyServer::Impl {
   std::pair<int, std::string> resolveTarget(ClientRequest& req) {
     const auto hosts = req.headers.getAll("Host");
     if (hosts.size() > 1) return {400, "more than one Host field"};
+    // RFC 9112 §3.2: whatever the target's form, an HTTP/1.1 request without
+    // Host, or with an invalid one, is a 400 (absolute-form then overrides it).
+    if (hosts.empty() && req.version >= 11) return {400, "missing Host"};
+    if (!hosts.empty() && !isValidAuthority(trimOws(hosts.front()))) return {400, "invalid Host"};
     if (req.method == "CONNECT") return {405, "CONNECT is not supported: this is a reverse proxy"};
     std::string_view t = req.target;
     if (!t.empty() && t.front() == '/') {
       if (hosts.empty()) {
-        if (req.version >= 11) return {400, "missing Host"};
         req.host = config.origin.hostPort.authority();
       } else {
         req.host = std::string(trimOws(hosts.front()));

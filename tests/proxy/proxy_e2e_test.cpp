@@ -1127,6 +1127,43 @@ TEST_CASE("origin Transfer-Encoding other than a lone chunked is a 502, never re
   }
 }
 
+TEST_CASE_FIXTURE(StartedRig, "Host is required in every HTTP/1.1 request form and must be a valid authority (RFC 9112 §3.2)") {
+  const std::string originAuthority = "127.0.0.1:" + std::to_string(origin.port());
+  struct Case {
+    std::string wire;
+    int status;
+  };
+  const std::vector<Case> cases = {
+      {"GET http://" + originAuthority + "/host HTTP/1.1\r\n\r\n", 400},
+      {"OPTIONS * HTTP/1.1\r\n\r\n", 400},
+      {"GET /host HTTP/1.1\r\nHost: a b\r\n\r\n", 400},
+      {"GET /host HTTP/1.1\r\nHost: a/b\r\n\r\n", 400},
+      {"GET /host HTTP/1.1\r\nHost: user@a\r\n\r\n", 400},
+      {"GET /host HTTP/1.1\r\nHost: a:8x\r\n\r\n", 400},
+      {"GET /host HTTP/1.1\r\nHost: a\"b\r\n\r\n", 400},
+      {"GET /host HTTP/1.1\r\nHost: [::1\r\n\r\n", 400},
+      // Still served: valid authorities, HTTP/1.0 without Host, absolute-form with Host.
+      {"GET /host HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n", 200},
+      {"GET /host HTTP/1.1\r\nHost: xn--d-0fa.test.:80\r\n\r\n", 200},
+      {"GET /host HTTP/1.0\r\n\r\n", 200},
+      {"GET http://" + originAuthority + "/host HTTP/1.1\r\nHost: other\r\n\r\n", 200},
+  };
+  for (const auto& [wire, status] : cases) {
+    CAPTURE(wire);
+    const int hitsBefore = origin.hitsOf("/host");
+    Client c(p.port());
+    c.send(wire);
+    auto r = c.read();
+    REQUIRE(r);
+    CHECK(r->status == status);
+    if (status == 400) {
+      CHECK(r->header("x-cache").empty());  // the proxy's own answer, not the origin's
+      CHECK(c.closedByPeer());
+      CHECK(origin.hitsOf("/host") == hitsBefore);
+    }
+  }
+}
+
 TEST_CASE_FIXTURE(StartedRig, "absolute-form requests for another host are refused (no open proxy)") {
   Client c(p.port());
   c.send("GET http://evil.example/fresh HTTP/1.1\r\nHost: evil.example\r\n\r\n");
