@@ -535,7 +535,9 @@ struct ProxyServer::Impl {
         break;
       }
       if (framing.framing != BodyFraming::kNone && !parser.is_done()) {
-        if (req.headers.hasToken("Expect", "100-continue")) {
+        // RFC 9110 §10.1.1: an HTTP/1.0 request's 100-continue is ignored
+        // (§15.2: no 1xx ever goes to an HTTP/1.0 client).
+        if (req.version >= 11 && req.headers.hasToken("Expect", "100-continue")) {
           co_await client.write("HTTP/1.1 100 Continue\r\n\r\n");
         }
         stream.expires_never();

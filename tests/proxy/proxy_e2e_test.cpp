@@ -1164,6 +1164,21 @@ TEST_CASE_FIXTURE(StartedRig, "Host is required in every HTTP/1.1 request form a
   }
 }
 
+TEST_CASE_FIXTURE(StartedRig, "Expect: 100-continue gets a 100 from HTTP/1.1 only, never to an HTTP/1.0 client (RFC 9110 §15.2)") {
+  for (const std::string version : {"1.1", "1.0"}) {
+    CAPTURE(version);
+    Client c(p.port());
+    c.send("POST /inv HTTP/" + version + "\r\nHost: example.test\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n");
+    std::this_thread::sleep_for(100ms);  // the proxy reads the head alone
+    c.send("abc");
+    auto r = c.read();
+    REQUIRE(r);
+    CHECK(r->status == 200);
+    CHECK(r->body == "posted:abc");
+    CHECK(c.interim == (version == "1.1" ? std::vector<int>{100} : std::vector<int>{}));
+  }
+}
+
 TEST_CASE_FIXTURE(StartedRig, "absolute-form requests for another host are refused (no open proxy)") {
   Client c(p.port());
   c.send("GET http://evil.example/fresh HTTP/1.1\r\nHost: evil.example\r\n\r\n");
