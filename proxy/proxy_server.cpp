@@ -513,6 +513,13 @@ struct ProxyServer::Impl {
             ec == asio::error::connection_reset) {
           break;
         }
+        // A Content-Length above the body limit fails here, at the head (Beast
+        // checks it there): 413 before any of the body, and before a 100.
+        if (ec == http::error::body_limit) {
+          co_await sendSimple(client, 413, "request body too large\n", true, nullptr);
+          linger = true;
+          break;
+        }
         const int status = ec == http::error::header_limit ? 431 : 400;
         co_await sendSimple(client, status, "bad request: " + ec.message() + "\n", true, nullptr);
         linger = true;

@@ -1179,6 +1179,22 @@ TEST_CASE_FIXTURE(StartedRig, "Expect: 100-continue gets a 100 from HTTP/1.1 onl
   }
 }
 
+TEST_CASE_FIXTURE(Rig, "a Content-Length over the body limit is a 413 at once, without a 100 (RFC 9110 §15.5.14)") {
+  p.config.maxBodyBytes = 16;
+  p.start();
+  for (const std::string expect : {"", "Expect: 100-continue\r\n"}) {
+    CAPTURE(expect);
+    Client c(p.port());
+    c.send("POST /inv HTTP/1.1\r\nHost: example.test\r\nContent-Length: 100\r\n" + expect + "\r\n");
+    auto r = c.read();
+    REQUIRE(r);
+    CHECK(r->status == 413);
+    CHECK(c.interim.empty());
+    CHECK(c.closedByPeer());
+  }
+  CHECK(origin.hitsOf("/inv") == 0);
+}
+
 TEST_CASE_FIXTURE(StartedRig, "absolute-form requests for another host are refused (no open proxy)") {
   Client c(p.port());
   c.send("GET http://evil.example/fresh HTTP/1.1\r\nHost: evil.example\r\n\r\n");
