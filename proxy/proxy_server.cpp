@@ -52,6 +52,7 @@
 #include "proxy/hop_by_hop.h"
 #include "proxy/http_date.h"
 #include "proxy/invalidation.h"
+#include "proxy/max_forwards.h"
 #include "proxy/origin_client.h"
 #include "proxy/range.h"
 #include "proxy/storability.h"
@@ -1142,6 +1143,9 @@ struct ProxyServer::Impl {
 
   // ---------------------------------------------------------- pass through
   awaitable<bool> passThrough(ClientWriter& client, ClientRequest& req) {
+    if (applyMaxForwards(req.method, req.headers) == MaxForwardsAction::kAnswerHere) {
+      co_return co_await answerAsFinalRecipient(client, req);
+    }
     counters.passes.fetch_add(1, std::memory_order_relaxed);
     OriginExchange ex(pool());
     const HttpTime requestTime = now();
@@ -1154,6 +1158,22 @@ struct ProxyServer::Impl {
     }
     const StreamResult r = co_await streamResponse(&client, req, ex, requestTime, false, false, "PASS");
     co_return r.keepAlive;
+  }
+
+  // A TRACE or OPTIONS whose Max-Forwards ran out here (RFC 9110 §7.6.2):
+  // answered as its final recipient. OPTIONS gets a bare 200 (what the
+  // origin allows is not known here); TRACE the reflection of §9.3.8.
+  awaitable<bool> answerAsFinalRecipient(ClientWriter& client, const ClientRequest& req) {
+    const bool close = !req.wantsKeepAlive || draining.load();
+    HttpHeaders h{{"Cache-Control", "no-store"}};
+    std::string body;
+    if (req.method == "TRACE") {
+      h.add("Content-Type", "message/http");
+      body = traceReflection(req.method, req.target, req.version, req.headers);
+    }
+    client.noteLabel("");
+    co_await client.write(buildHead(200, h, BodyMode::kLength, body.size(), close, "") + body);
+    co_return client.ok() && !close;
   }
 
   // ----------------------------------------------------------------- drain

@@ -1195,6 +1195,38 @@ TEST_CASE_FIXTURE(Rig, "a Content-Length over the body limit is a 413 at once, w
   CHECK(origin.hitsOf("/inv") == 0);
 }
 
+TEST_CASE("Max-Forwards: TRACE and OPTIONS are decremented, or answered by the proxy at 0 (RFC 9110 §7.6.2)") {
+  FakeClock clock;
+  RawOrigin origin([](int, const std::string&) { return RawOrigin::Reply{{okResponse("from origin")}}; });
+  Proxy p(clock, origin.port());
+  p.start();
+  auto forwarded = get(p.port(), "/mf", "Max-Forwards: 3\r\n", "OPTIONS");
+  REQUIRE(forwarded);
+  CHECK(forwarded->body == "from origin");
+  REQUIRE(origin.requests().size() == 1);
+  CHECK(origin.requests().back().find("\r\nMax-Forwards: 2\r\n") != std::string::npos);
+
+  auto options = get(p.port(), "/mf", "Max-Forwards: 0\r\n", "OPTIONS");
+  REQUIRE(options);
+  CHECK(options->status == 200);
+  CHECK(options->body.empty());
+  auto trace = get(p.port(), "/mf", "Max-Forwards: 0\r\nCookie: secret=1\r\nX-Probe: here\r\n", "TRACE");
+  REQUIRE(trace);
+  CHECK(trace->status == 200);
+  CHECK(trace->header("content-type") == "message/http");
+  CHECK(trace->body.starts_with("TRACE /mf HTTP/1.1\r\n"));
+  CHECK(trace->body.find("X-Probe: here\r\n") != std::string::npos);
+  CHECK(trace->body.find("secret") == std::string::npos);  // credentials are not reflected
+  CHECK(origin.requests().size() == 1);
+
+  // Other methods are not subject to it.
+  auto plain = get(p.port(), "/mf", "Max-Forwards: 0\r\n", "DELETE");
+  REQUIRE(plain);
+  CHECK(plain->body == "from origin");
+  REQUIRE(origin.requests().size() == 2);
+  CHECK(origin.requests().back().find("\r\nMax-Forwards: 0\r\n") != std::string::npos);
+}
+
 TEST_CASE_FIXTURE(StartedRig, "absolute-form requests for another host are refused (no open proxy)") {
   Client c(p.port());
   c.send("GET http://evil.example/fresh HTTP/1.1\r\nHost: evil.example\r\n\r\n");
