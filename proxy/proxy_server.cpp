@@ -685,7 +685,8 @@ struct ProxyServer::Impl {
       o.headers.remove("If-Modified-Since");
     }
     if (!o.headers.has("Host")) o.headers.add("Host", req.host);
-    o.headers.add("Via", "1.1 edgecache");
+    // received-protocol: the version this hop got (RFC 9110 §7.6.3).
+    o.headers.add("Via", req.version >= 11 ? "1.1 edgecache" : "1.0 edgecache");
     o.body = req.body;
     return o;
   }

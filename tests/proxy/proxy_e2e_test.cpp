@@ -1227,6 +1227,16 @@ TEST_CASE("Max-Forwards: TRACE and OPTIONS are decremented, or answered by the p
   CHECK(origin.requests().back().find("\r\nMax-Forwards: 0\r\n") != std::string::npos);
 }
 
+TEST_CASE_FIXTURE(StartedRig, "Via names the protocol version the request was received in (RFC 9110 §7.6.3)") {
+  Client c(p.port());
+  c.send("GET /host HTTP/1.0\r\nHost: via.test\r\n\r\n");
+  REQUIRE(c.read());
+  CHECK(origin.lastHeader("/host", "Via") == "1.0 edgecache");
+  auto r11 = get(p.port(), "/host?v=11");
+  REQUIRE(r11);
+  CHECK(origin.lastHeader("/host", "Via") == "1.1 edgecache");
+}
+
 TEST_CASE_FIXTURE(StartedRig, "absolute-form requests for another host are refused (no open proxy)") {
   Client c(p.port());
   c.send("GET http://evil.example/fresh HTTP/1.1\r\nHost: evil.example\r\n\r\n");
