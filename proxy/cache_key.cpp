@@ -227,4 +227,57 @@ std::optional<std::string> resolveToCacheKey(std::string_view baseUri, std::stri
   return build(target);
 }
 
+namespace {
+
+// unreserved / sub-delims (RFC 3986 §2.2-2.3).
+bool isHostChar(char c) noexcept {
+  if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return true;
+  switch (c) {
+    case '-': case '.': case '_': case '~':
+    case '!': case '$': case '&': case '\'': case '(': case ')': case '*': case '+': case ',': case ';': case '=':
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool isHexDigit(char c) noexcept {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+}  // namespace
+
+bool isValidAuthority(std::string_view authority) noexcept {
+  std::string_view port;
+  if (!authority.empty() && authority.front() == '[') {
+    // IP-literal: IPv6address or IPvFuture, checked only for its alphabet.
+    const auto close = authority.find(']');
+    if (close == std::string_view::npos || close == 1) return false;
+    for (char c : authority.substr(1, close - 1)) {
+      if (!isHostChar(c) && c != ':') return false;
+    }
+    const auto after = authority.substr(close + 1);
+    if (!after.empty()) {
+      if (after.front() != ':') return false;
+      port = after.substr(1);
+    }
+  } else {
+    const auto colon = authority.find(':');
+    const auto host = authority.substr(0, colon);
+    if (colon != std::string_view::npos) port = authority.substr(colon + 1);
+    for (std::size_t i = 0; i < host.size(); ++i) {
+      if (host[i] == '%') {
+        if (i + 2 >= host.size() || !isHexDigit(host[i + 1]) || !isHexDigit(host[i + 2])) return false;
+        i += 2;
+      } else if (!isHostChar(host[i])) {
+        return false;
+      }
+    }
+  }
+  for (char c : port) {
+    if (c < '0' || c > '9') return false;
+  }
+  return true;
+}
+
 }  // namespace edgecache::proxy

@@ -37,4 +37,12 @@ std::optional<std::string> originOf(std::string_view absoluteUri);
 // (dot segments removed), then normalises it as a cache key.
 std::optional<std::string> resolveToCacheKey(std::string_view baseUri, std::string_view reference);
 
+// True when `authority` is a valid Host field value, uri-host [":" port]
+// (RFC 9110 §7.2 with RFC 3986 §3.2.2-3.2.3): an IP-literal in brackets or a
+// reg-name / IPv4 address of unreserved, sub-delims and %-escapes, then an
+// optional all-digit port. No userinfo, no whitespace. Empty is valid (the
+// grammar allows it; whether a host is needed is the caller's business).
+// O(length).
+bool isValidAuthority(std::string_view authority) noexcept;
+
 }  // namespace edgecache::proxy

@@ -1,5 +1,7 @@
 #include "proxy/origin_client.h"
 
+#include <sys/socket.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -102,6 +104,19 @@ OriginFailure classify(const error_code& ec, bool timedOut) {
   }
   if (ec.category() == http::make_error_code(http::error::bad_version).category()) return OriginFailure::kProtocol;
   return OriginFailure::kReset;
+}
+
+// Whether a pooled connection has nothing waiting on it. Bytes there are a
+// response no request asked for (an origin that sent more than its framing
+// said): taking them as the answer to the next request would hand one
+// client another's response and could poison the cache (RFC 9112 §6.3
+// forbids it). EOF is an origin that closed it meanwhile. Either way the
+// connection is dropped. One non-blocking peek; bytes already inside a TLS
+// stream's own buffer are not seen.
+bool idleConnectionClean(OriginConnection& connection) {
+  char probe;
+  const ssize_t n = ::recv(connection.socket().native_handle(), &probe, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
 std::string serializeRequest(const OriginRequest& r) {
@@ -212,6 +227,13 @@ void OriginPool::noteConnect() noexcept {
 }
 
 struct OriginExchange::Parser {
+  Parser(std::uint32_t headerLimitBytes, bool headRequest) : head(headRequest) {
+    p.header_limit(headerLimitBytes);
+    // Not boost::none: Beast 1.74 compares the length against the empty
+    // optional and reports body_limit for every body.
+    p.body_limit(std::numeric_limits<std::uint64_t>::max());
+    if (head) p.skip(true);
+  }
   http::response_parser<http::buffer_body> p;
   std::unique_ptr<Deadline> deadline;
   bool head = false;
@@ -247,18 +269,14 @@ asio::awaitable<OriginFailure> OriginExchange::attempt(const OriginRequest& requ
                                                        bool& anyResponseBytes) {
   auto ex = co_await asio::this_coro::executor;
   const auto& cfg = pool_.config();
-  parser_ = std::make_unique<Parser>();
+  parser_ = std::make_unique<Parser>(cfg.maxResponseHeaderBytes, request.method == "HEAD");
   parser_->deadline = std::make_unique<Deadline>(ex);
-  parser_->head = request.method == "HEAD";
-  parser_->p.header_limit(cfg.maxResponseHeaderBytes);
-  // Not boost::none: Beast 1.74 compares the length against the empty
-  // optional and reports body_limit for every body.
-  parser_->p.body_limit(std::numeric_limits<std::uint64_t>::max());
-  if (parser_->head) parser_->p.skip(true);
   anyResponseBytes = false;
   reused = false;
   connection_.reset();
-  if (allowReuse) connection_ = pool_.takeIdle();
+  if (allowReuse) {
+    while ((connection_ = pool_.takeIdle()) && !idleConnectionClean(*connection_)) connection_.reset();
+  }
   error_code ec;
   if (connection_) {
     reused = true;
@@ -304,11 +322,24 @@ asio::awaitable<OriginFailure> OriginExchange::attempt(const OriginRequest& requ
     connection_.reset();
     co_return classify(ec, fired);
   }
-  co_await connection_->io([&](auto& stream) {
-    return http::async_read_header(stream, connection_->buffer, parser_->p, asio::redirect_error(asio::use_awaitable, ec));
-  });
+  // Interim responses (100 Continue, 103 Early Hints, ...) may precede the
+  // final one (RFC 9110 §15.2). Each parses as a message of its own: it is
+  // read and dropped, and a fresh parser takes the bytes after it. The
+  // response deadline covers them all.
+  for (;;) {
+    co_await connection_->io([&](auto& stream) {
+      return http::async_read_header(stream, connection_->buffer, parser_->p,
+                                     asio::redirect_error(asio::use_awaitable, ec));
+    });
+    anyResponseBytes = anyResponseBytes || parser_->p.got_some();
+    if (ec) break;
+    const unsigned s = parser_->p.get().result_int();
+    if (s < 100 || s > 199 || s == 101) break;
+    auto deadline = std::move(parser_->deadline);
+    parser_ = std::make_unique<Parser>(cfg.maxResponseHeaderBytes, parser_->head);
+    parser_->deadline = std::move(deadline);
+  }
   const bool fired = parser_->deadline->disarm();
-  anyResponseBytes = parser_->p.got_some();
   if (ec) {
     connection_.reset();
     if (fired) co_return OriginFailure::kTimeout;
@@ -320,10 +351,27 @@ asio::awaitable<OriginFailure> OriginExchange::attempt(const OriginRequest& requ
   }
   const auto& msg = parser_->p.get();
   status_ = static_cast<int>(msg.result_int());
+  if (status_ == 101) {
+    // Upgrade is hop-by-hop and never forwarded: no switch was asked for.
+    connection_.reset();
+    co_return OriginFailure::kProtocol;
+  }
   headers_ = HttpHeaders{};
   for (const auto& field : msg) {
     headers_.add(std::string_view(field.name_string().data(), field.name_string().size()),
                  std::string_view(field.value().data(), field.value().size()));
+  }
+  if (!parser_->head && status_ != 204 && status_ != 304 && headers_.has("transfer-encoding")) {
+    // Only chunked is decoded here. Any other coding would be relayed still
+    // applied (the field itself is hop-by-hop and stripped), or framed
+    // otherwise than the origin meant: alongside it Beast trusts a
+    // Content-Length, which RFC 9112 §6.3 says Transfer-Encoding overrides.
+    // Chunked in an HTTP/1.0 response is faulty framing (§6.1).
+    const auto codings = headers_.listMembers("transfer-encoding");
+    if (msg.version() < 11 || codings.size() != 1 || !equalsIgnoreCase(codings.front(), "chunked")) {
+      connection_.reset();
+      co_return OriginFailure::kProtocol;
+    }
   }
   if (auto cl = parser_->p.content_length()) contentLength_ = *cl;
   co_return OriginFailure::kNone;

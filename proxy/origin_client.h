@@ -116,8 +116,12 @@ class OriginExchange {
   OriginExchange& operator=(const OriginExchange&) = delete;
 
   // Connects (or reuses), writes the request and reads the response head.
-  // A reused connection that fails before any response byte is retried once
-  // on a fresh connection for idempotent methods.
+  // An idle connection with bytes or EOF waiting on it is closed, never
+  // reused. A reused connection that fails before any response byte is retried once
+  // on a fresh connection for idempotent methods. Interim 1xx responses are
+  // read and dropped (status() is the final response's); a 101 is
+  // kProtocol, as no upgrade is ever asked for, and so is a response with a
+  // Transfer-Encoding other than a lone chunked (or any in HTTP/1.0).
   boost::asio::awaitable<OriginFailure> send(const OriginRequest& request);
 
   int status() const noexcept { return status_; }

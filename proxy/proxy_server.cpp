@@ -52,6 +52,7 @@
 #include "proxy/hop_by_hop.h"
 #include "proxy/http_date.h"
 #include "proxy/invalidation.h"
+#include "proxy/max_forwards.h"
 #include "proxy/origin_client.h"
 #include "proxy/range.h"
 #include "proxy/storability.h"
@@ -513,6 +514,13 @@ struct ProxyServer::Impl {
             ec == asio::error::connection_reset) {
           break;
         }
+        // A Content-Length above the body limit fails here, at the head (Beast
+        // checks it there): 413 before any of the body, and before a 100.
+        if (ec == http::error::body_limit) {
+          co_await sendSimple(client, 413, "request body too large\n", true, nullptr);
+          linger = true;
+          break;
+        }
         const int status = ec == http::error::header_limit ? 431 : 400;
         co_await sendSimple(client, status, "bad request: " + ec.message() + "\n", true, nullptr);
         linger = true;
@@ -535,7 +543,9 @@ struct ProxyServer::Impl {
         break;
       }
       if (framing.framing != BodyFraming::kNone && !parser.is_done()) {
-        if (req.headers.hasToken("Expect", "100-continue")) {
+        // RFC 9110 §10.1.1: an HTTP/1.0 request's 100-continue is ignored
+        // (§15.2: no 1xx ever goes to an HTTP/1.0 client).
+        if (req.version >= 11 && req.headers.hasToken("Expect", "100-continue")) {
           co_await client.write("HTTP/1.1 100 Continue\r\n\r\n");
         }
         stream.expires_never();
@@ -603,11 +613,14 @@ struct ProxyServer::Impl {
   std::pair<int, std::string> resolveTarget(ClientRequest& req) {
     const auto hosts = req.headers.getAll("Host");
     if (hosts.size() > 1) return {400, "more than one Host field"};
+    // RFC 9112 §3.2: whatever the target's form, an HTTP/1.1 request without
+    // Host, or with an invalid one, is a 400 (absolute-form then overrides it).
+    if (hosts.empty() && req.version >= 11) return {400, "missing Host"};
+    if (!hosts.empty() && !isValidAuthority(trimOws(hosts.front()))) return {400, "invalid Host"};
     if (req.method == "CONNECT") return {405, "CONNECT is not supported: this is a reverse proxy"};
     std::string_view t = req.target;
     if (!t.empty() && t.front() == '/') {
       if (hosts.empty()) {
-        if (req.version >= 11) return {400, "missing Host"};
         req.host = config.origin.hostPort.authority();
       } else {
         req.host = std::string(trimOws(hosts.front()));
@@ -672,7 +685,8 @@ struct ProxyServer::Impl {
       o.headers.remove("If-Modified-Since");
     }
     if (!o.headers.has("Host")) o.headers.add("Host", req.host);
-    o.headers.add("Via", "1.1 edgecache");
+    // received-protocol: the version this hop got (RFC 9110 §7.6.3).
+    o.headers.add("Via", req.version >= 11 ? "1.1 edgecache" : "1.0 edgecache");
     o.body = req.body;
     return o;
   }
@@ -1130,6 +1144,9 @@ struct ProxyServer::Impl {
 
   // ---------------------------------------------------------- pass through
   awaitable<bool> passThrough(ClientWriter& client, ClientRequest& req) {
+    if (applyMaxForwards(req.method, req.headers) == MaxForwardsAction::kAnswerHere) {
+      co_return co_await answerAsFinalRecipient(client, req);
+    }
     counters.passes.fetch_add(1, std::memory_order_relaxed);
     OriginExchange ex(pool());
     const HttpTime requestTime = now();
@@ -1142,6 +1159,22 @@ struct ProxyServer::Impl {
     }
     const StreamResult r = co_await streamResponse(&client, req, ex, requestTime, false, false, "PASS");
     co_return r.keepAlive;
+  }
+
+  // A TRACE or OPTIONS whose Max-Forwards ran out here (RFC 9110 §7.6.2):
+  // answered as its final recipient. OPTIONS gets a bare 200 (what the
+  // origin allows is not known here); TRACE the reflection of §9.3.8.
+  awaitable<bool> answerAsFinalRecipient(ClientWriter& client, const ClientRequest& req) {
+    const bool close = !req.wantsKeepAlive || draining.load();
+    HttpHeaders h{{"Cache-Control", "no-store"}};
+    std::string body;
+    if (req.method == "TRACE") {
+      h.add("Content-Type", "message/http");
+      body = traceReflection(req.method, req.target, req.version, req.headers);
+    }
+    client.noteLabel("");
+    co_await client.write(buildHead(200, h, BodyMode::kLength, body.size(), close, "") + body);
+    co_return client.ok() && !close;
   }
 
   // ----------------------------------------------------------------- drain

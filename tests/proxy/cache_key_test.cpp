@@ -77,3 +77,16 @@ TEST_CASE("reference resolution (RFC 3986 §5.4.1 normal examples)") {
   CHECK_FALSE(resolveToCacheKey("not a uri", "/x"));
   CHECK_FALSE(resolveToCacheKey(base, "ftp://x/y"));
 }
+
+TEST_CASE("Host field values: uri-host [\":\" port] only (RFC 9112 §3.2, RFC 3986 §3.2.2)") {
+  for (const char* ok : {"example.com", "example.com:8080", "EXAMPLE.com:", "127.0.0.1:80", "[::1]", "[::1]:8080",
+                         "[v7.fe80::a+en1]", "a-b_c~d.e", "%41bc", "sub!$&'()*+,;=delims", ""}) {
+    CAPTURE(ok);
+    CHECK(isValidAuthority(ok));
+  }
+  for (const char* bad : {"a b", "a/b", "user@a", "a:8x", "a\"b", "[::1", "[]", "[::1]x", "[::1]:8x", "a:b:80",
+                          "%4", "%zz", "a?b", "a#b", "a\\b", "<a>", "a\tb"}) {
+    CAPTURE(bad);
+    CHECK_FALSE(isValidAuthority(bad));
+  }
+}

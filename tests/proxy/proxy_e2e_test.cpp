@@ -217,19 +217,36 @@ class TestOrigin {
   std::map<std::string, httplib::Headers> lastHeaders_;
 };
 
+// Appends what one recv(2) on `fd` returns to `buf`; false on EOF, error or
+// receive timeout.
+bool recvAppend(int fd, std::string& buf) {
+  char tmp[65536];
+  const ssize_t n = ::recv(fd, tmp, sizeof tmp, 0);
+  if (n <= 0) return false;
+  buf.append(tmp, static_cast<std::size_t>(n));
+  return true;
+}
+
+// A listening TCP socket on 127.0.0.1 at an ephemeral port (stored in
+// `port`); returns its descriptor.
+int listenOnLoopback(int& port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  REQUIRE(::listen(fd, 16) == 0);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  port = ntohs(a.sin_port);
+  return fd;
+}
+
 // A TCP origin that accepts and immediately resets/closes every connection.
 class ResettingOrigin {
  public:
   ResettingOrigin() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-    REQUIRE(::listen(fd_, 16) == 0);
-    socklen_t len = sizeof a;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
-    port_ = ntohs(a.sin_port);
+    fd_ = listenOnLoopback(port_);
     thread_ = std::thread([this] {
       for (;;) {
         int c = ::accept(fd_, nullptr, nullptr);
@@ -254,6 +271,106 @@ class ResettingOrigin {
   int port_ = 0;
   std::thread thread_;
 };
+
+// A TCP origin that answers with exactly the bytes a test scripts, so the
+// proxy can be shown responses no well-behaved server sends. Per connection
+// it reads one request head (and a Content-Length body) at a time and hands
+// it to `respond` with its index on that connection (0 first); the reply's
+// pieces are written with a pause between them (so a later piece arrives in
+// a later segment), then the connection is closed if asked, else the next
+// request is read. Every request received is kept, in order.
+class RawOrigin {
+ public:
+  struct Reply {
+    std::vector<std::string> pieces;
+    bool close = false;
+  };
+  using Responder = std::function<Reply(int indexOnConnection, const std::string& request)>;
+
+  explicit RawOrigin(Responder respond) : respond_(std::move(respond)) {
+    fd_ = listenOnLoopback(port_);
+    acceptor_ = std::thread([this] {
+      for (;;) {
+        const int c = ::accept(fd_, nullptr, nullptr);
+        if (c < 0) return;
+        std::lock_guard lock(mutex_);
+        connections_.push_back(c);
+        workers_.emplace_back([this, c] { serve(c); });
+      }
+    });
+  }
+  ~RawOrigin() {
+    ::shutdown(fd_, SHUT_RDWR);
+    ::close(fd_);
+    acceptor_.join();
+    std::vector<int> connections;
+    std::vector<std::thread> workers;
+    {
+      std::lock_guard lock(mutex_);  // not held while joining: workers take it
+      connections = connections_;
+      workers.swap(workers_);
+    }
+    for (int c : connections) ::shutdown(c, SHUT_RDWR);
+    for (auto& w : workers) w.join();
+    for (int c : connections) ::close(c);
+  }
+  int port() const { return port_; }
+  std::vector<std::string> requests() {
+    std::lock_guard lock(mutex_);
+    return requests_;
+  }
+  int connections() {
+    std::lock_guard lock(mutex_);
+    return static_cast<int>(connections_.size());
+  }
+
+ private:
+  void serve(int c) {
+    std::string buf;
+    for (int index = 0;; ++index) {
+      std::size_t end;
+      while ((end = buf.find("\r\n\r\n")) == std::string::npos) {
+        if (!recvAppend(c, buf)) return;
+      }
+      std::size_t total = end + 4;
+      const std::string head = toLowerAscii(buf.substr(0, end));
+      if (const auto cl = head.find("\ncontent-length:"); cl != std::string::npos) {
+        total += std::stoul(head.substr(cl + 16));
+      }
+      while (buf.size() < total) {
+        if (!recvAppend(c, buf)) return;
+      }
+      const std::string request = buf.substr(0, total);
+      buf.erase(0, total);
+      {
+        std::lock_guard lock(mutex_);
+        requests_.push_back(request);
+      }
+      const Reply reply = respond_(index, request);
+      for (std::size_t i = 0; i < reply.pieces.size(); ++i) {
+        if (i > 0) std::this_thread::sleep_for(50ms);
+        if (::send(c, reply.pieces[i].data(), reply.pieces[i].size(), MSG_NOSIGNAL) < 0) return;
+      }
+      if (reply.close) {
+        ::shutdown(c, SHUT_WR);
+        return;
+      }
+    }
+  }
+  Responder respond_;
+  int fd_ = -1;
+  int port_ = 0;
+  std::thread acceptor_;
+  std::mutex mutex_;
+  std::vector<int> connections_;
+  std::vector<std::thread> workers_;
+  std::vector<std::string> requests_;
+};
+
+// A complete 200 response with a Content-Length body, for RawOrigin scripts.
+std::string okResponse(const std::string& body, const std::string& extraFields = "") {
+  return "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) + "\r\n" + extraFields + "\r\n" + body;
+}
 
 // A minimal HTTPS origin (Asio + OpenSSL, blocking, one thread, one request
 // per connection): GET /tls -> "tls body <n>", Cache-Control: max-age=60.
@@ -472,7 +589,10 @@ class Client {
       }
       pos = e + 2;
     }
-    if (r.status == 100) return read(headRequest);
+    if (r.status == 100) {
+      interim.push_back(r.status);
+      return read(headRequest);
+    }
     if (headRequest || r.status == 204 || r.status == 304 || r.status < 200) return r;
     if (!r.header("content-length").empty()) {
       const std::size_t n = std::stoul(r.header("content-length"));
@@ -511,6 +631,8 @@ class Client {
     REQUIRE(r);
     return *r;
   }
+  // Statuses of the 100 (Continue) responses read() skipped, in order.
+  std::vector<int> interim;
   // True when the peer closed the connection (EOF) within the timeout.
   bool closedByPeer() {
     char c;
@@ -519,13 +641,7 @@ class Client {
   }
 
  private:
-  bool fill() {
-    char tmp[65536];
-    const ssize_t n = ::recv(fd_, tmp, sizeof tmp, 0);
-    if (n <= 0) return false;
-    buf_.append(tmp, static_cast<std::size_t>(n));
-    return true;
-  }
+  bool fill() { return recvAppend(fd_, buf_); }
   int fd_;
   bool connected_ = false;
   std::string buf_;
@@ -933,6 +1049,192 @@ TEST_CASE_FIXTURE(StartedRig, "malformed and smuggling requests get 400/501 and 
     CHECK(client.closedByPeer());
   }
   CHECK(origin.hitsOf("/inv") == 0);
+}
+
+TEST_CASE("origin 1xx interim responses are skipped, not relayed as the final response (RFC 9110 §15.2)") {
+  FakeClock clock;
+  RawOrigin origin([](int, const std::string& request) {
+    if (request.starts_with("GET /switch ")) {
+      return RawOrigin::Reply{{"HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\nConnection: upgrade\r\n\r\n"}, true};
+    }
+    return RawOrigin::Reply{{"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </s.css>; rel=preload\r\n\r\n",
+                             okResponse("final")}};
+  });
+  Proxy p(clock, origin.port());
+  p.start();
+  Client c(p.port());
+  for (int i = 0; i < 2; ++i) {  // twice: the connections stay in step
+    CAPTURE(i);
+    const RawResponse r = c.get("/hints");
+    CHECK(r.status == 200);
+    CHECK(r.body == "final");
+    CHECK(c.interim.empty());
+  }
+  // The proxy strips Upgrade, so a 101 answers nothing it asked for.
+  auto s = get(p.port(), "/switch");
+  REQUIRE(s);
+  CHECK(s->status == 502);
+}
+
+TEST_CASE("an idle origin connection with unread bytes is not reused: no response desync (RFC 9112 §6.3)") {
+  FakeClock clock;
+  auto served = std::make_shared<std::atomic<int>>(0);
+  RawOrigin origin([served](int, const std::string& request) {
+    // The first response is followed, once it is complete, by a second one
+    // nobody asked for; the proxy must never hand that out as the answer to
+    // the next request it sends on that connection.
+    if (served->fetch_add(1) == 0) return RawOrigin::Reply{{okResponse("first"), okResponse("smuggled")}};
+    return RawOrigin::Reply{{okResponse(request.substr(4, request.find(' ', 4) - 4))}};
+  });
+  Proxy p(clock, origin.port());
+  p.start();
+  Client c(p.port());  // one client connection: one I/O thread, one origin pool
+  CHECK(c.get("/one").body == "first");
+  std::this_thread::sleep_for(200ms);  // the unsolicited bytes reach the idle connection
+  const RawResponse r = c.get("/two");
+  CHECK(r.status == 200);
+  CHECK(r.body == "/two");
+  CHECK(origin.connections() == 2);
+}
+
+TEST_CASE("origin Transfer-Encoding other than a lone chunked is a 502, never relayed (RFC 9112 §6.1, §6.3)") {
+  FakeClock clock;
+  const std::map<std::string, std::string> responses = {
+      {"/gzip", "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n\x1f\x8b-not-really"},
+      {"/gzip-cl", "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\nContent-Length: 4\r\n\r\nabcdEXTRA"},
+      {"/gzip-chunked", "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n4\r\nabcd\r\n0\r\n\r\n"},
+      {"/chunked-cl", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n4\r\nabcd\r\n0\r\n\r\n"},
+      {"/http10-chunked", "HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nabcd\r\n0\r\n\r\n"},
+      {"/ok", "HTTP/1.1 200 OK\r\nTransfer-Encoding: Chunked\r\n\r\n4\r\nabcd\r\n0\r\n\r\n"},
+  };
+  RawOrigin origin([&responses](int, const std::string& request) {
+    const std::string path = request.substr(4, request.find(' ', 4) - 4);
+    return RawOrigin::Reply{{responses.at(path)}, true};
+  });
+  Proxy p(clock, origin.port());
+  p.start();
+  for (const auto& [path, wire] : responses) {
+    CAPTURE(path);
+    auto r = get(p.port(), path);
+    REQUIRE(r);
+    if (path == "/ok") {
+      CHECK(r->status == 200);
+      CHECK(r->body == "abcd");
+    } else {
+      CHECK(r->status == 502);
+      CHECK(r->body.find("abcd") == std::string::npos);
+    }
+  }
+}
+
+TEST_CASE_FIXTURE(StartedRig, "Host is required in every HTTP/1.1 request form and must be a valid authority (RFC 9112 §3.2)") {
+  const std::string originAuthority = "127.0.0.1:" + std::to_string(origin.port());
+  struct Case {
+    std::string wire;
+    int status;
+  };
+  const std::vector<Case> cases = {
+      {"GET http://" + originAuthority + "/host HTTP/1.1\r\n\r\n", 400},
+      {"OPTIONS * HTTP/1.1\r\n\r\n", 400},
+      {"GET /host HTTP/1.1\r\nHost: a b\r\n\r\n", 400},
+      {"GET /host HTTP/1.1\r\nHost: a/b\r\n\r\n", 400},
+      {"GET /host HTTP/1.1\r\nHost: user@a\r\n\r\n", 400},
+      {"GET /host HTTP/1.1\r\nHost: a:8x\r\n\r\n", 400},
+      {"GET /host HTTP/1.1\r\nHost: a\"b\r\n\r\n", 400},
+      {"GET /host HTTP/1.1\r\nHost: [::1\r\n\r\n", 400},
+      // Still served: valid authorities, HTTP/1.0 without Host, absolute-form with Host.
+      {"GET /host HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n", 200},
+      {"GET /host HTTP/1.1\r\nHost: xn--d-0fa.test.:80\r\n\r\n", 200},
+      {"GET /host HTTP/1.0\r\n\r\n", 200},
+      {"GET http://" + originAuthority + "/host HTTP/1.1\r\nHost: other\r\n\r\n", 200},
+  };
+  for (const auto& [wire, status] : cases) {
+    CAPTURE(wire);
+    const int hitsBefore = origin.hitsOf("/host");
+    Client c(p.port());
+    c.send(wire);
+    auto r = c.read();
+    REQUIRE(r);
+    CHECK(r->status == status);
+    if (status == 400) {
+      CHECK(r->header("x-cache").empty());  // the proxy's own answer, not the origin's
+      CHECK(c.closedByPeer());
+      CHECK(origin.hitsOf("/host") == hitsBefore);
+    }
+  }
+}
+
+TEST_CASE_FIXTURE(StartedRig, "Expect: 100-continue gets a 100 from HTTP/1.1 only, never to an HTTP/1.0 client (RFC 9110 §15.2)") {
+  for (const std::string version : {"1.1", "1.0"}) {
+    CAPTURE(version);
+    Client c(p.port());
+    c.send("POST /inv HTTP/" + version + "\r\nHost: example.test\r\nContent-Length: 3\r\nExpect: 100-continue\r\n\r\n");
+    std::this_thread::sleep_for(100ms);  // the proxy reads the head alone
+    c.send("abc");
+    auto r = c.read();
+    REQUIRE(r);
+    CHECK(r->status == 200);
+    CHECK(r->body == "posted:abc");
+    CHECK(c.interim == (version == "1.1" ? std::vector<int>{100} : std::vector<int>{}));
+  }
+}
+
+TEST_CASE_FIXTURE(Rig, "a Content-Length over the body limit is a 413 at once, without a 100 (RFC 9110 §15.5.14)") {
+  p.config.maxBodyBytes = 16;
+  p.start();
+  for (const std::string expect : {"", "Expect: 100-continue\r\n"}) {
+    CAPTURE(expect);
+    Client c(p.port());
+    c.send("POST /inv HTTP/1.1\r\nHost: example.test\r\nContent-Length: 100\r\n" + expect + "\r\n");
+    auto r = c.read();
+    REQUIRE(r);
+    CHECK(r->status == 413);
+    CHECK(c.interim.empty());
+    CHECK(c.closedByPeer());
+  }
+  CHECK(origin.hitsOf("/inv") == 0);
+}
+
+TEST_CASE("Max-Forwards: TRACE and OPTIONS are decremented, or answered by the proxy at 0 (RFC 9110 §7.6.2)") {
+  FakeClock clock;
+  RawOrigin origin([](int, const std::string&) { return RawOrigin::Reply{{okResponse("from origin")}}; });
+  Proxy p(clock, origin.port());
+  p.start();
+  auto forwarded = get(p.port(), "/mf", "Max-Forwards: 3\r\n", "OPTIONS");
+  REQUIRE(forwarded);
+  CHECK(forwarded->body == "from origin");
+  REQUIRE(origin.requests().size() == 1);
+  CHECK(origin.requests().back().find("\r\nMax-Forwards: 2\r\n") != std::string::npos);
+
+  auto options = get(p.port(), "/mf", "Max-Forwards: 0\r\n", "OPTIONS");
+  REQUIRE(options);
+  CHECK(options->status == 200);
+  CHECK(options->body.empty());
+  auto trace = get(p.port(), "/mf", "Max-Forwards: 0\r\nCookie: secret=1\r\nX-Probe: here\r\n", "TRACE");
+  REQUIRE(trace);
+  CHECK(trace->status == 200);
+  CHECK(trace->header("content-type") == "message/http");
+  CHECK(trace->body.starts_with("TRACE /mf HTTP/1.1\r\n"));
+  CHECK(trace->body.find("X-Probe: here\r\n") != std::string::npos);
+  CHECK(trace->body.find("secret") == std::string::npos);  // credentials are not reflected
+  CHECK(origin.requests().size() == 1);
+
+  // Other methods are not subject to it.
+  auto plain = get(p.port(), "/mf", "Max-Forwards: 0\r\n", "DELETE");
+  REQUIRE(plain);
+  CHECK(plain->body == "from origin");
+  REQUIRE(origin.requests().size() == 2);
+  CHECK(origin.requests().back().find("\r\nMax-Forwards: 0\r\n") != std::string::npos);
+}
+
+TEST_CASE_FIXTURE(StartedRig, "Via names the protocol version the request was received in (RFC 9110 §7.6.3)") {
+  Client c(p.port());
+  c.send("GET /host HTTP/1.0\r\nHost: via.test\r\n\r\n");
+  REQUIRE(c.read());
+  CHECK(origin.lastHeader("/host", "Via") == "1.0 edgecache");
+  auto r11 = get(p.port(), "/host?v=11");
+  REQUIRE(r11);
+  CHECK(origin.lastHeader("/host", "Via") == "1.1 edgecache");
 }
 
 TEST_CASE_FIXTURE(StartedRig, "absolute-form requests for another host are refused (no open proxy)") {
