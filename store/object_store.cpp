@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <mutex>
 #include <system_error>
+#include <unordered_set>
 #include <utility>
 
 #include <rocksdb/cache.h>
@@ -135,6 +136,25 @@ struct ObjectStore::Impl {
     for (std::uint32_t i = 0; i < count; ++i) batch.Delete(detail::chunkKey(generation, i));
   }
 
+  // Adds to `batch` a delete of every chunk of `generation` present now, and
+  // returns how many. Iterates rather than trusting a count: the chunks of
+  // a crashed or corrupt write are known only by their key prefix.
+  Result<std::uint64_t> deleteAllChunks(rocksdb::WriteBatch& batch, std::uint64_t generation) {
+    const std::string upper = detail::chunkKeyEnd(generation);
+    rocksdb::Slice upperSlice(upper);
+    rocksdb::ReadOptions ro;
+    ro.iterate_upper_bound = &upperSlice;
+    ro.fill_cache = false;
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro));
+    std::uint64_t chunks = 0;
+    for (it->Seek(detail::chunkKey(generation, 0)); it->Valid(); it->Next()) {
+      batch.Delete(it->key());
+      ++chunks;
+    }
+    if (!it->status().ok()) return ioError("scanning chunks", {}, it->status());
+    return chunks;
+  }
+
   // Deletes the chunks and marker of every uncommitted write (crash leftovers).
   Status collectOrphans() {
     std::vector<std::uint64_t> pending;
@@ -152,24 +172,77 @@ struct ObjectStore::Impl {
     }
     for (auto g : pending) {
       rocksdb::WriteBatch batch;
-      const std::string upper = detail::chunkKeyEnd(g);
-      rocksdb::Slice upperSlice(upper);
-      rocksdb::ReadOptions ro;
-      ro.iterate_upper_bound = &upperSlice;
-      std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro));
-      std::uint64_t chunks = 0;
-      for (it->Seek(detail::chunkKey(g, 0)); it->Valid(); it->Next()) {
-        batch.Delete(it->key());
-        ++chunks;
-      }
-      if (!it->status().ok()) return ioError("scanning orphan chunks", {}, it->status());
+      auto chunks = deleteAllChunks(batch, g);
+      if (!chunks.isOk()) return chunks.status();
       batch.Delete(detail::pendingKey(g));
       auto s = db->Write(commitWrite, &batch);
       if (!s.ok()) return ioError("deleting orphan chunks", {}, s);
       report.orphanWrites += 1;
-      report.orphanChunks += chunks;
+      report.orphanChunks += chunks.value();
     }
     return Status::ok();
+  }
+
+  // Deletes every record that fails its checksum, so a corrupt record is
+  // neither skipped again at every start nor left holding its chunks (no
+  // other path can reach them: they are named only by that record). The
+  // chunks go too when the record's generation field still reads as one
+  // no valid record claims and that was handed out: a corrupt field could
+  // name another object's generation, and deleting its chunks would lose
+  // a good object. A scan failure (RocksDB corruption under the records)
+  // only ends the repair early: it is reported, never fatal, so the store
+  // still opens and forEach serves what it can read.
+  void removeCorruptRecords() {
+    std::vector<std::pair<std::string, std::optional<std::uint64_t>>> corrupt;  // record key, generation hint
+    auto scanRecords = [&](const std::function<void(const rocksdb::Slice& key, std::string_view value)>& visit) {
+      const std::string lower(1, detail::kRecordPrefix);
+      const std::string upper(1, detail::kRecordPrefix + 1);
+      rocksdb::Slice upperSlice(upper);
+      rocksdb::ReadOptions ro;
+      ro.iterate_upper_bound = &upperSlice;
+      ro.fill_cache = false;
+      std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro));
+      for (it->Seek(lower); it->Valid(); it->Next()) visit(it->key(), std::string_view(it->value().data(), it->value().size()));
+      return it->status();
+    };
+    auto s = scanRecords([&](const rocksdb::Slice& key, std::string_view value) {
+      if (!detail::decodeRecord(value)) corrupt.emplace_back(key.ToString(), detail::recordGenerationHint(value));
+    });
+    if (!s.ok()) {
+      report.repairError = ioError("scanning records", {}, s).message();
+      return;
+    }
+    if (corrupt.empty()) return;  // the common case: one pass, nothing kept in memory
+
+    // Generations worth confirming: handed out (below the ceiling) and not
+    // claimed by any valid record (a second pass, only when corruption was
+    // found; memory stays O(corrupt records)).
+    std::unordered_set<std::uint64_t> unclaimed;
+    for (const auto& [key, hint] : corrupt) {
+      if (hint && *hint != 0 && *hint < nextGeneration) unclaimed.insert(*hint);
+    }
+    if (!unclaimed.empty()) {
+      s = scanRecords([&](const rocksdb::Slice&, std::string_view value) {
+        if (auto rec = detail::decodeRecord(value)) unclaimed.erase(rec->generation);
+      });
+      if (!s.ok()) unclaimed.clear();  // cannot confirm: keep every chunk
+    }
+    for (const auto& [key, hint] : corrupt) {
+      rocksdb::WriteBatch batch;
+      std::uint64_t chunks = 0;
+      if (hint && unclaimed.erase(*hint) != 0) {  // erase: two corrupt records naming one generation free it once
+        auto n = deleteAllChunks(batch, *hint);
+        if (n.isOk()) chunks = n.value();
+        else batch.Clear();
+      }
+      batch.Delete(key);
+      if (auto w = db->Write(commitWrite, &batch); !w.ok()) {
+        report.repairError = ioError("deleting corrupt record", std::string_view(key).substr(1), w).message();
+        return;
+      }
+      report.corruptRecords += 1;
+      report.corruptChunks += chunks;
+    }
   }
 
   Status loadGenerationCeiling() {
@@ -432,6 +505,7 @@ Result<std::unique_ptr<ObjectStore>> ObjectStore::open(const StoreOptions& optio
   impl->db.reset(raw);
   if (auto st = impl->loadGenerationCeiling(); !st.isOk()) return st;
   if (auto st = impl->collectOrphans(); !st.isOk()) return st;
+  impl->removeCorruptRecords();
   return std::unique_ptr<ObjectStore>(new ObjectStore(std::move(impl)));
 }
 

@@ -134,16 +134,26 @@ class ObjectReader {
 
 class ObjectStore {
  public:
-  // Counts from the crash-leftover collection done by open().
+  // What open() collected and repaired.
   struct OpenReport {
-    std::uint64_t orphanWrites = 0;  // uncommitted writes found
-    std::uint64_t orphanChunks = 0;  // their chunks deleted
+    std::uint64_t orphanWrites = 0;    // uncommitted writes found
+    std::uint64_t orphanChunks = 0;    // their chunks deleted
+    std::uint64_t corruptRecords = 0;  // records failing their checksum, deleted
+    std::uint64_t corruptChunks = 0;   // chunks of those records deleted
+    // Empty, or a one-line "store: ..." message when the corrupt-record
+    // repair could not finish (RocksDB could not read the records); open()
+    // still succeeds and the repair is tried again at the next open().
+    std::string repairError;
   };
 
-  // Opens (creating if missing and allowed) the store at options.path and
-  // deletes the chunks of writes that never committed. Fails when the path
-  // is unusable, the database is locked by another process, or options are
-  // out of range.
+  // Opens (creating if missing and allowed) the store at options.path, then
+  // repairs what a crash or corruption left: deletes the chunks of writes
+  // that never committed, and every record that fails its checksum together
+  // with its chunks (when the generation it names is confirmed unclaimed;
+  // otherwise they stay, unreachable). Reads every record once, without
+  // fill-cache, and chunks only of broken writes: O(objects) at start-up.
+  // Fails when the path is unusable, the database is locked by another
+  // process, or options are out of range; a failed repair does not fail it.
   static Result<std::unique_ptr<ObjectStore>> open(const StoreOptions& options);
 
   ~ObjectStore();

@@ -226,16 +226,56 @@ TEST_CASE("store: chunk corruption is detected and the object can be erased") {
   CHECK(store->erase("victim", gen).value());
   CHECK_FALSE(store->lookup("victim").value().has_value());
 
-  // A record that fails its own checksum: lookup reports it, forEach skips
-  // and counts it, erase removes it.
-  auto bad = store->lookup("badrecord");
-  REQUIRE_FALSE(bad.isOk());
-  CHECK(bad.message().find("corrupt record") != std::string::npos);
+  // A record that fails its own checksum is gone after open(), chunks too.
+  CHECK(store->openReport().corruptRecords == 1);
+  CHECK(store->openReport().corruptChunks == 1);
+  CHECK(store->openReport().repairError.empty());
+  CHECK_FALSE(store->lookup("badrecord").value().has_value());
   auto counts = store->forEach([](std::string_view, const ObjectInfo&) { return true; });
   CHECK(counts.value().objects == 1);
-  CHECK(counts.value().corruptRecords == 1);
-  CHECK(store->erase("badrecord").value());
-  CHECK(store->forEach([](std::string_view, const ObjectInfo&) { return true; }).value().corruptRecords == 0);
+  CHECK(counts.value().corruptRecords == 0);
+}
+
+TEST_CASE("store: open deletes corrupt records and their chunks, never a valid object's") {
+  // Before, a record failing its checksum was skipped (and counted) at every
+  // start-up but stayed, and its chunks could never be reclaimed: nothing
+  // else names them. Now open() deletes both, but only chunks whose
+  // generation no valid record claims.
+  const auto dir = edgecache::testing::tempDir("store-repair");
+  const auto body = patternBody("keep", 1, 0, 2 * kChunk + 7);
+  {
+    auto store = openStore(dir);
+    put(*store, "keep", body, "m");
+    put(*store, "torn", patternBody("torn", 1, 0, 3 * kChunk), "m");
+  }
+  {
+    namespace d = edgecache::store::detail;
+    auto db = edgecache::store::testing::openRaw(dir.string());
+    std::string value;
+    // "torn": last byte of its checksum lost; its generation still reads.
+    REQUIRE(db->Get(rocksdb::ReadOptions(), d::recordKey("torn"), &value).ok());
+    value.pop_back();
+    REQUIRE(db->Put(rocksdb::WriteOptions(), d::recordKey("torn"), value).ok());
+    // "forged": a copy of keep's record with one metadata byte flipped, so
+    // its generation field names keep's chunks: they must survive.
+    REQUIRE(db->Get(rocksdb::ReadOptions(), d::recordKey("keep"), &value).ok());
+    value[value.size() - 9] = static_cast<char>(value[value.size() - 9] ^ 1);
+    REQUIRE(db->Put(rocksdb::WriteOptions(), d::recordKey("forged"), value).ok());
+    // "stub": too short to name a generation.
+    REQUIRE(db->Put(rocksdb::WriteOptions(), d::recordKey("stub"), "\x01\x02").ok());
+  }
+  {
+    auto store = openStore(dir);
+    CHECK(store->openReport().corruptRecords == 3);
+    CHECK(store->openReport().corruptChunks == 3);  // torn's, none of keep's
+    CHECK(store->openReport().repairError.empty());
+    CHECK(get(*store, "keep") == body);
+    for (const char* k : {"torn", "forged", "stub"}) CHECK_FALSE(store->lookup(k).value().has_value());
+  }
+  edgecache::store::testing::checkNoOrphans(dir.string());
+  auto store = openStore(dir);
+  CHECK(store->openReport().corruptRecords == 0);
+  CHECK(get(*store, "keep") == body);
 }
 
 TEST_CASE("store: uncommitted writes are invisible; aborted ones leave nothing; crashed ones are collected at open") {
