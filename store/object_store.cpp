@@ -31,6 +31,7 @@ constexpr std::uint64_t kGenerationBlock = 1 << 16;
 constexpr std::size_t kKeyLockStripes = 64;
 constexpr std::uint32_t kMinChunkBytes = 1024;
 constexpr std::uint32_t kMaxChunkBytes = 64u << 20;
+constexpr std::uint32_t kMinOpenFiles = 32;
 
 // Keys go into one-line messages: cap the length and hide control bytes.
 std::string printableKey(std::string_view key) { return cachelib::printable(key, 120); }
@@ -473,6 +474,9 @@ Result<std::unique_ptr<ObjectStore>> ObjectStore::open(const StoreOptions& optio
   if (options.path.empty()) return Status::error("store: StoreOptions.path is empty");
   if (options.chunkBytes < kMinChunkBytes || options.chunkBytes > kMaxChunkBytes)
     return Status::error("store: StoreOptions.chunkBytes " + std::to_string(options.chunkBytes) + " outside [1024, 64 MiB]");
+  if (options.maxOpenFiles < kMinOpenFiles)
+    return Status::error("store: StoreOptions.maxOpenFiles " + std::to_string(options.maxOpenFiles) + " below " +
+                         std::to_string(kMinOpenFiles));
   if (options.createIfMissing) {
     std::error_code ec;
     std::filesystem::create_directories(options.path, ec);
@@ -483,8 +487,16 @@ Result<std::unique_ptr<ObjectStore>> ObjectStore::open(const StoreOptions& optio
   o.create_if_missing = options.createIfMissing;
   o.write_buffer_size = options.writeBufferBytes;
   o.paranoid_checks = true;
+  // RocksDB's default (-1) keeps every SST and blob file open for good: the
+  // descriptor count then grows with the database until accept() fails.
+  o.max_open_files = static_cast<int>(std::min<std::uint32_t>(options.maxOpenFiles, INT32_MAX));
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(options.blockCacheBytes);
+  // Index and filter blocks in the block cache, not on the heap per open
+  // table: memory then stays within blockCacheBytes however large the
+  // database grows. L0's are pinned (they are probed on every lookup).
+  table.cache_index_and_filter_blocks = true;
+  table.pin_l0_filter_and_index_blocks_in_cache = true;
   // Records are found by point lookups; a Bloom filter spares most misses a disk read.
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));

@@ -53,10 +53,17 @@ struct StoreOptions {
   std::uint32_t chunkBytes = 256 * 1024;
   // fsync the WAL at every commit/erase/updateMetadata (see Durability above).
   bool syncWrites = false;
-  // RocksDB block cache for record and chunk reads, bytes.
+  // RocksDB block cache for record and chunk reads, bytes; it also holds
+  // the SST index and Bloom filter blocks, so they cannot grow with the
+  // database beyond it.
   std::uint64_t blockCacheBytes = 64ull << 20;
-  // Memtable size before a flush to disk, bytes.
+  // Memtable size before a flush to disk, bytes (at most two exist at once:
+  // memory is about blockCacheBytes + 2 * writeBufferBytes).
   std::uint64_t writeBufferBytes = 64ull << 20;
+  // Most database files (SST and blob) RocksDB keeps open at once (>= 32);
+  // beyond it files are reopened as needed. Bounds the descriptors the
+  // store takes from the proxy, which needs them for connections.
+  std::uint32_t maxOpenFiles = 512;
   // Keep chunk values in RocksDB blob files (integrated BlobDB) rather than
   // in the LSM tree: large values are then not rewritten by every compaction.
   bool blobFiles = true;

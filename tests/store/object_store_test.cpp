@@ -1,5 +1,8 @@
 #include "store/object_store.h"
 
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 
 #include <doctest/doctest.h>
@@ -351,6 +354,35 @@ TEST_CASE("store: open errors are reported, not thrown") {
   noCreate.path = (dir / "absent").string();
   noCreate.createIfMissing = false;
   CHECK_FALSE(ObjectStore::open(noCreate).isOk());
+}
+
+TEST_CASE("store: RocksDB's descriptors and index memory are bounded") {
+  // RocksDB's defaults keep every SST/blob file open (max_open_files -1) and
+  // every table's index and filter on the heap: both grow with the database.
+  // The OPTIONS file RocksDB writes at open shows what it runs with.
+  const auto dir = edgecache::testing::tempDir("store-bounds");
+  auto o = optionsFor(dir);
+  o.maxOpenFiles = 100;
+  {
+    auto opened = ObjectStore::open(o);
+    REQUIRE_MESSAGE(opened.isOk(), opened.message());
+  }
+  std::string text;
+  std::filesystem::path newest;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    const auto name = e.path().filename().string();
+    if (name.rfind("OPTIONS-", 0) == 0 && (newest.empty() || name > newest.filename().string())) newest = e.path();
+  }
+  REQUIRE_FALSE(newest.empty());
+  std::ifstream in(newest);
+  text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  CHECK(text.find("max_open_files=100\n") != std::string::npos);
+  CHECK(text.find("cache_index_and_filter_blocks=true\n") != std::string::npos);
+
+  o.maxOpenFiles = 5;
+  auto bad = ObjectStore::open(o);
+  REQUIRE_FALSE(bad.isOk());
+  CHECK(bad.message().find("maxOpenFiles") != std::string::npos);
 }
 
 TEST_CASE("record format: a size whose chunk count would overflow is rejected (fuzz)") {
