@@ -102,7 +102,9 @@ CacheIndex::RebuildStats CacheIndex::rebuild() {
       toErase.push_back(storeId);
     }
   });
-  (void)s;  // a failed scan leaves a partial index: still consistent
+  // A failed scan leaves a partial index, still consistent: serve what was
+  // read rather than nothing, but say so (the caller logs it).
+  if (!s.isOk()) stats.scanError = s.message();
   for (std::uint64_t id : toErase) (void)store_.erase(id);
   stats.dropped += toErase.size();
   for (auto& [variant, entry] : best) {

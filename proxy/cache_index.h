@@ -72,10 +72,15 @@ class CacheIndex {
   struct RebuildStats {
     std::uint64_t loaded = 0;   // objects indexed
     std::uint64_t dropped = 0;  // corrupt / duplicate / not admitted, erased from the store
+    // Empty, or the store's one-line error when its scan stopped early: the
+    // index then holds only what was read before it (objects not reached
+    // stay in the store, unindexed, for the next start-up).
+    std::string scanError;
   };
   // Start-up: indexes every object of the store (BodyStore::forEach).
   // Corrupt metadata, bodies whose size disagrees with it, and older
-  // duplicates of a variant are erased. Call before serving.
+  // duplicates of a variant are erased. Call before serving. Never fails:
+  // a store error leaves a partial index and is reported in scanError.
   RebuildStats rebuild();
 
   // The stored variant selected by the request's Vary-relevant headers, or

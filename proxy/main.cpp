@@ -102,6 +102,10 @@ int main(int argc, char** argv) {
   const auto rebuilt = index.value()->rebuild();
   std::fprintf(stderr, "edgecache-proxy: index rebuilt: %llu objects, %llu dropped\n",
                static_cast<unsigned long long>(rebuilt.loaded), static_cast<unsigned long long>(rebuilt.dropped));
+  if (!rebuilt.scanError.empty()) {
+    std::fprintf(stderr, "edgecache-proxy: index rebuild incomplete (unread objects stay unindexed): %s\n",
+                 rebuilt.scanError.c_str());
+  }
 
   proxy::AccessLog accessLog;
   // Metrics: the data plane and the loop update their histograms directly;

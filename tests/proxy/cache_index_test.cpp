@@ -96,3 +96,64 @@ TEST_CASE("cache index: hits from many threads are all applied, none lost or dou
   CHECK(snap.objects == 8);
   CHECK(snap.usedBytes == 8000);
 }
+
+namespace {
+
+// A store whose scan visits everything, then reports an I/O error (as
+// RocksDB does when it meets a corrupt block part-way).
+class FailingScanStore final : public BodyStore {
+ public:
+  explicit FailingScanStore(BodyStore& inner) : inner_(inner) {}
+  Result<std::unique_ptr<Writer>> beginWrite(std::uint64_t id) override { return inner_.beginWrite(id); }
+  Result<std::unique_ptr<Reader>> openRead(std::uint64_t id) override { return inner_.openRead(id); }
+  Status erase(std::uint64_t id) override { return inner_.erase(id); }
+  Status updateMetadata(std::uint64_t id, std::string_view metadata) override {
+    return inner_.updateMetadata(id, metadata);
+  }
+  Status forEach(const std::function<void(std::uint64_t, std::string_view, std::uint64_t)>& fn) override {
+    (void)inner_.forEach(fn);
+    return Status::error("store: scanning records: Corruption: block checksum mismatch");
+  }
+
+ private:
+  BodyStore& inner_;
+};
+
+StoredObject objectNamed(const std::string& name, std::uint64_t bodyBytes, std::int64_t responseTimeSeconds) {
+  StoredObject object;
+  object.primaryKey = "http://h/" + name;
+  object.variantId = variantHash(object.primaryKey, "");
+  object.bodyBytes = bodyBytes;
+  object.response.status = 200;
+  object.response.responseTime = HttpTime(std::chrono::seconds(responseTimeSeconds));
+  return object;
+}
+
+void commitRaw(BodyStore& store, std::uint64_t storeId, const std::string& body, const std::string& metadata) {
+  auto w = store.beginWrite(storeId);
+  REQUIRE(w);
+  REQUIRE(w.value()->append(body).isOk());
+  REQUIRE(w.value()->commit(metadata).isOk());
+}
+
+}  // namespace
+
+TEST_CASE("cache index: rebuild keeps the newest copy, erases bad ones, reports a failed scan") {
+  auto store = makeMemoryBodyStore();
+  commitRaw(*store, 1, "old", encodeStoredObject(objectNamed("a", 3, 100)));
+  commitRaw(*store, 2, "newer", encodeStoredObject(objectNamed("a", 5, 200)));
+  commitRaw(*store, 3, "xx", "not a stored object");
+  commitRaw(*store, 4, "short", encodeStoredObject(objectNamed("c", 10, 100)));  // size disagrees
+  FailingScanStore failing(*store);
+  auto created = CacheIndex::create({1 << 20, 0}, failing);
+  REQUIRE(created);
+  const auto stats = created.value()->rebuild();
+  CHECK(stats.loaded == 1);
+  CHECK(stats.dropped == 3);
+  // Before, the scan's error was dropped: a partial index with no word of it.
+  CHECK(stats.scanError.find("Corruption") != std::string::npos);
+  const auto a = created.value()->find("http://h/a", {}, 0.0);
+  REQUIRE(a);
+  CHECK(a->body->storeId() == 2);
+  for (std::uint64_t gone : {1, 3, 4}) CHECK_FALSE(store->openRead(gone));
+}
