@@ -84,20 +84,34 @@ void CacheIndex::buryOutsideLock(Graveyard& graveyard) noexcept { graveyard.clea
 CacheIndex::RebuildStats CacheIndex::rebuild() {
   RebuildStats stats;
   std::vector<std::uint64_t> toErase;
-  std::unordered_map<std::uint64_t, std::pair<std::uint64_t, StoredObject>> best;  // variant -> (storeId, object)
-  const Status s = store_.forEach([&](std::uint64_t storeId, std::string_view metadata, std::uint64_t bodyBytes) {
+  struct Candidate {
+    std::uint64_t storeId;
+    std::uint64_t writeOrder;
+    StoredObject object;
+  };
+  std::unordered_map<std::uint64_t, Candidate> best;  // by variant
+  const Status s = store_.forEach([&](std::uint64_t storeId, std::string_view metadata, std::uint64_t bodyBytes,
+                                      std::uint64_t writeOrder) {
     auto decoded = decodeStoredObject(metadata);
     if (!decoded || decoded->bodyBytes != bodyBytes) {
       toErase.push_back(storeId);
       return;
     }
+    // Two copies of a variant exist after a crash between a replacement's
+    // commit and the erase of the body it replaced (deferred while readers
+    // hold it). Times are whole seconds, so a replacement within the same
+    // second ties: the later write decides, not the scan order.
+    const auto newer = [](const StoredObject& a, std::uint64_t aOrder, const Candidate& b) {
+      const auto at = a.response.responseTime, bt = b.object.response.responseTime;
+      return at > bt || (at == bt && aOrder > b.writeOrder);
+    };
     auto it = best.find(decoded->variantId);
     if (it == best.end()) {
       const auto variant = decoded->variantId;
-      best.emplace(variant, std::make_pair(storeId, std::move(*decoded)));
-    } else if (decoded->response.responseTime > it->second.second.response.responseTime) {
-      toErase.push_back(it->second.first);
-      it->second = std::make_pair(storeId, std::move(*decoded));
+      best.emplace(variant, Candidate{storeId, writeOrder, std::move(*decoded)});
+    } else if (newer(*decoded, writeOrder, it->second)) {
+      toErase.push_back(it->second.storeId);
+      it->second = Candidate{storeId, writeOrder, std::move(*decoded)};
     } else {
       toErase.push_back(storeId);
     }
@@ -108,8 +122,8 @@ CacheIndex::RebuildStats CacheIndex::rebuild() {
   for (std::uint64_t id : toErase) (void)store_.erase(id);
   stats.dropped += toErase.size();
   for (auto& [variant, entry] : best) {
-    auto object = std::make_shared<StoredObject>(std::move(entry.second));
-    object->body = adoptBody(entry.first);
+    auto object = std::make_shared<StoredObject>(std::move(entry.object));
+    object->body = adoptBody(entry.storeId);
     if (insert(std::move(object), 0.0)) {
       ++stats.loaded;
     } else {

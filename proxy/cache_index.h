@@ -79,7 +79,7 @@ class CacheIndex {
   };
   // Start-up: indexes every object of the store (BodyStore::forEach).
   // Corrupt metadata, bodies whose size disagrees with it, and older
-  // duplicates of a variant are erased. Call before serving. Never fails:
+  // duplicates of a variant (by response time, then write order) are erased. Call before serving. Never fails:
   // a store error leaves a partial index and is reported in scanError.
   RebuildStats rebuild();
 
