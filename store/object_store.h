@@ -16,10 +16,19 @@
 //    the chunks of two writes, even when the key is overwritten or erased
 //    while it streams.
 //
-// Durability. With syncWrites = true, an object whose commit() returned ok
-// survives a process or OS crash (the WAL is fsynced at commit; chunks
-// written earlier precede the record in the WAL). With false, it survives a
-// process crash but the last commits may be lost on an OS crash.
+// Durability. Every write goes through RocksDB's WAL, written to the OS
+// before the call returns; chunks precede their record in it, and RocksDB
+// replays it up to the first damaged entry. So:
+//  - Process crash (kill -9), either setting: every object whose commit()
+//    returned ok survives whole; so does every erase()/updateMetadata()
+//    that returned (the OS page cache holds the WAL).
+//  - OS crash or power loss, syncWrites = true: the same, at the cost of an
+//    fsync per commit/erase/updateMetadata.
+//  - OS crash or power loss, syncWrites = false (the proxy's setting): the
+//    store comes back as it was at some earlier moment (a prefix of the
+//    writes; what was fsynced — by RocksDB's own flushes and every 64 Ki
+//    beginWrites — is kept). The last commits may be missing and the last
+//    erases undone (an erased object back whole); never a partial object.
 //
 // Thread safety. Every ObjectStore method may be called concurrently from any
 // number of threads. An ObjectWriter or ObjectReader is used by one thread at
