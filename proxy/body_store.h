@@ -19,6 +19,9 @@
 //    it. Writers of different ids never interfere.
 //  - Reader::read is positional and may be called with any offset; a
 //    checksum or I/O failure is an error, never silently wrong bytes.
+//  - erase() does not cut a Reader short: one opened before it keeps
+//    reading the bytes it opened, front to back (the index relies on this
+//    when it erases an invalidated body that is still being served).
 //  - Calls may block on disk I/O for a short time (one chunk); the proxy calls
 //    them from its I/O threads.
 

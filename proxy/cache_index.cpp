@@ -81,6 +81,20 @@ void CacheIndex::forgetLocked(std::uint64_t variantId) {
 
 void CacheIndex::buryOutsideLock(Graveyard& graveyard) noexcept { graveyard.clear(); }
 
+void CacheIndex::eraseAndBuryOutsideLock(Graveyard& graveyard) noexcept {
+  // Not deferred to the last holder as eviction is: a kill -9 while a slow
+  // client still streams the body would otherwise leave it in the store,
+  // and the next start-up would serve an invalidated response again. The
+  // release below erases once more: a no-op, unless a hot-tier fill raced
+  // this erase and admitted a copy, which it then drops.
+  if (eraseArmed_->load()) {
+    for (const auto& object : graveyard) {
+      if (object->body) (void)store_.erase(object->body->storeId());  // best effort, as the release
+    }
+  }
+  graveyard.clear();
+}
+
 CacheIndex::RebuildStats CacheIndex::rebuild() {
   RebuildStats stats;
   std::vector<std::uint64_t> toErase;
@@ -230,7 +244,7 @@ std::size_t CacheIndex::invalidate(std::string_view primaryKey) {
     }
     dead.swap(graveyard_);
   }
-  buryOutsideLock(dead);
+  eraseAndBuryOutsideLock(dead);
   return n;
 }
 
@@ -264,7 +278,7 @@ std::size_t CacheIndex::purgeAll() {
     n = ids.size();
     dead.swap(graveyard_);
   }
-  buryOutsideLock(dead);
+  eraseAndBuryOutsideLock(dead);
   return n;
 }
 

@@ -8,9 +8,16 @@
 //  - Beside it, a map variantId -> shared_ptr<const StoredObject> (metadata
 //    lives in memory, so a hit touches the store only to read the body) and
 //    primaryHash -> variants (Vary secondary keys, invalidation).
-//  - Eviction (policy, resize, invalidation, replacement) drops the index's
+//  - Eviction (policy, resize, replacement, dropVariant) drops the index's
 //    reference; the body is erased from the BodyStore when the last reader
-//    releases it (StoredBody), so eviction never cuts a response short.
+//    releases it (StoredBody), so eviction never cuts a response short and
+//    a caller still holding a dropped object may serve it once.
+//  - Invalidation (invalidate, purgeAll) also erases the body from the
+//    store at once: a crash while a reader still holds it must not bring an
+//    invalidated response back at the next start-up. Readers already
+//    streaming it keep their bytes (BodyStore: erase does not cut a Reader
+//    short); one that found it just before and opens it just after gets an
+//    error and fetches it anew.
 //
 // Thread safety: every method is thread safe. One reader/writer lock guards
 // the Cache and the maps. find() (the hit path) takes it shared, so I/O
@@ -134,6 +141,9 @@ class CacheIndex {
   void applyQueuedHitsLocked() const;
   // Call with mutex_ NOT held: releases what eviction collected.
   void buryOutsideLock(Graveyard& graveyard) noexcept;
+  // Call with mutex_ NOT held: erases the bodies of invalidated objects
+  // (they must not come back after a crash), then releases them.
+  void eraseAndBuryOutsideLock(Graveyard& graveyard) noexcept;
 
   BodyStore& store_;
   std::shared_ptr<std::atomic<bool>> eraseArmed_ = std::make_shared<std::atomic<bool>>(true);

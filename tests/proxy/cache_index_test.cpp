@@ -187,3 +187,41 @@ TEST_CASE("cache index: of two copies stored in the same second, rebuild keeps t
   }
   CHECK(kept == kVariants);
 }
+
+TEST_CASE("cache index: invalidate and purgeAll erase the body at once, even while it is being read") {
+  // Before, the erase waited for the last holder: a kill -9 while a slow
+  // client still streamed an invalidated response left it in the store,
+  // and the next start-up served it again.
+  Fixture f(1 << 20);
+  REQUIRE(f.put("a", 10, 1.0));
+  REQUIRE(f.put("b", 20, 1.0));
+  REQUIRE(f.put("c", 30, 1.0));
+  auto a = f.index->find("http://h/a", {}, 2.0);
+  auto b = f.index->find("http://h/b", {}, 2.0);
+  REQUIRE((a && b));
+  auto streaming = f.store->openRead(a->body->storeId());
+  REQUIRE(streaming);
+
+  CHECK(f.index->invalidate("http://h/a") == 1);
+  CHECK_FALSE(f.store->openRead(a->body->storeId()));
+  // The reader that had it open still gets every byte.
+  std::string bytes(10, '\0');
+  auto got = streaming.value()->read(0, bytes);
+  REQUIRE(got);
+  CHECK(got.value() == 10);
+
+  // A restart now (a still held here) indexes b and c only.
+  {
+    auto restarted = CacheIndex::create({1 << 20, 0}, *f.store);
+    REQUIRE(restarted);
+    CHECK(restarted.value()->rebuild().loaded == 2);
+    CHECK(restarted.value()->find("http://h/a", {}, 3.0) == nullptr);
+  }
+
+  // purgeAll: the same for everything, b held too.
+  CHECK(f.index->purgeAll() == 2);
+  CHECK_FALSE(f.store->openRead(b->body->storeId()));
+  auto restarted = CacheIndex::create({1 << 20, 0}, *f.store);
+  REQUIRE(restarted);
+  CHECK(restarted.value()->rebuild().loaded == 0);
+}
