@@ -49,6 +49,10 @@ std::unique_ptr<proxy::BodyStore> openStore(const proxy::ProxyConfig& config, st
                  static_cast<unsigned long long>(report.corruptRecords),
                  static_cast<unsigned long long>(report.corruptChunks));
   }
+  if (report.generationCeilingRebuilt) {
+    std::fprintf(stderr, "edgecache-proxy: store %s: generation ceiling was missing or corrupt; recomputed from the data\n",
+                 config.storeDir.c_str());
+  }
   if (!report.repairError.empty()) {
     std::fprintf(stderr, "edgecache-proxy: store %s: repair incomplete: %s\n", config.storeDir.c_str(),
                  report.repairError.c_str());

@@ -184,6 +184,20 @@ struct ObjectStore::Impl {
     return Status::ok();
   }
 
+  // Calls visit(record key, value) for every record, in key order; a one-off
+  // scan at open, so it does not fill the block cache.
+  rocksdb::Status scanRecords(const std::function<void(const rocksdb::Slice& key, std::string_view value)>& visit) {
+    const std::string lower(1, detail::kRecordPrefix);
+    const std::string upper(1, detail::kRecordPrefix + 1);
+    rocksdb::Slice upperSlice(upper);
+    rocksdb::ReadOptions ro;
+    ro.iterate_upper_bound = &upperSlice;
+    ro.fill_cache = false;
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro));
+    for (it->Seek(lower); it->Valid(); it->Next()) visit(it->key(), std::string_view(it->value().data(), it->value().size()));
+    return it->status();
+  }
+
   // Deletes every record that fails its checksum, so a corrupt record is
   // neither skipped again at every start nor left holding its chunks (no
   // other path can reach them: they are named only by that record). The
@@ -195,17 +209,6 @@ struct ObjectStore::Impl {
   // still opens and forEach serves what it can read.
   void removeCorruptRecords() {
     std::vector<std::pair<std::string, std::optional<std::uint64_t>>> corrupt;  // record key, generation hint
-    auto scanRecords = [&](const std::function<void(const rocksdb::Slice& key, std::string_view value)>& visit) {
-      const std::string lower(1, detail::kRecordPrefix);
-      const std::string upper(1, detail::kRecordPrefix + 1);
-      rocksdb::Slice upperSlice(upper);
-      rocksdb::ReadOptions ro;
-      ro.iterate_upper_bound = &upperSlice;
-      ro.fill_cache = false;
-      std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro));
-      for (it->Seek(lower); it->Valid(); it->Next()) visit(it->key(), std::string_view(it->value().data(), it->value().size()));
-      return it->status();
-    };
     auto s = scanRecords([&](const rocksdb::Slice& key, std::string_view value) {
       if (!detail::decodeRecord(value)) corrupt.emplace_back(key.ToString(), detail::recordGenerationHint(value));
     });
@@ -250,14 +253,46 @@ struct ObjectStore::Impl {
     std::string value;
     auto s = db->Get(rocksdb::ReadOptions(), rocksdb::Slice(detail::kGenerationCeilingKey.data(), detail::kGenerationCeilingKey.size()),
                      &value);
-    if (s.IsNotFound()) return Status::ok();
-    if (!s.ok()) return ioError("reading generation ceiling", {}, s);
-    auto g = detail::decodeU64(value);
-    if (!g) return Status::error("store: corrupt generation ceiling record");
+    if (!s.ok() && !s.IsNotFound()) return ioError("reading generation ceiling", {}, s);
+    std::optional<std::uint64_t> g;
+    if (s.ok()) g = detail::decodeU64(value);
+    if (!g) {
+      // Absent (a new database, or one that lost it) or undecodable: start
+      // above every generation the database still names instead. Refusing
+      // to open would strand every stored object over 8 bytes.
+      auto next = generationAfterEverything();
+      if (!next.isOk()) return next.status();
+      report.generationCeilingRebuilt = s.ok() || next.value() > 1;
+      g = next.value();
+    }
     // Everything below the old ceiling may have been used: start above it.
     nextGeneration = std::max<std::uint64_t>(*g, 1);
     generationCeiling = nextGeneration;
     return Status::ok();
+  }
+
+  // One past the highest generation any chunk, pending marker or valid
+  // record names (1 for an empty database). Chunk and marker keys sort by
+  // generation, so one SeekForPrev each finds theirs; records (an empty
+  // body has no chunk) take a scan, done only when the ceiling is missing.
+  Result<std::uint64_t> generationAfterEverything() {
+    std::uint64_t next = 1;
+    const auto after = [&next](std::uint64_t g) {
+      if (g != UINT64_MAX) next = std::max(next, g + 1);
+    };
+    for (const char prefix : {detail::kChunkPrefix, detail::kPendingPrefix}) {
+      std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
+      it->SeekForPrev(std::string(1, prefix) + std::string(12, '\xff'));
+      if (it->Valid() && it->key().size() >= 9 && it->key()[0] == prefix) {
+        if (auto g = detail::decodeU64(std::string_view(it->key().data() + 1, 8))) after(*g);
+      }
+      if (!it->status().ok()) return ioError("scanning generations", {}, it->status());
+    }
+    const auto s = scanRecords([&](const rocksdb::Slice&, std::string_view value) {
+      if (auto rec = detail::decodeRecord(value)) after(rec->generation);
+    });
+    if (!s.ok()) return ioError("scanning records", {}, s);
+    return next;
   }
 };
 

@@ -156,6 +156,9 @@ class ObjectStore {
     std::uint64_t orphanChunks = 0;    // their chunks deleted
     std::uint64_t corruptRecords = 0;  // records failing their checksum, deleted
     std::uint64_t corruptChunks = 0;   // chunks of those records deleted
+    // The persisted generation ceiling was undecodable (or missing from a
+    // non-empty database) and was recomputed from the data.
+    bool generationCeilingRebuilt = false;
     // Empty, or a one-line "store: ..." message when the corrupt-record
     // repair could not finish (RocksDB could not read the records); open()
     // still succeeds and the repair is tried again at the next open().
@@ -166,8 +169,10 @@ class ObjectStore {
   // repairs what a crash or corruption left: deletes the chunks of writes
   // that never committed, and every record that fails its checksum together
   // with its chunks (when the generation it names is confirmed unclaimed;
-  // otherwise they stay, unreachable). Reads every record once, without
-  // fill-cache, and chunks only of broken writes: O(objects) at start-up.
+  // otherwise they stay, unreachable), and recomputes a lost or
+  // undecodable generation ceiling from the data (one more record scan).
+  // Reads every record once, without fill-cache, and chunks only of broken
+  // writes: O(objects) at start-up.
   // Fails when the path is unusable, the database is locked by another
   // process, or options are out of range; a failed repair does not fail it.
   static Result<std::unique_ptr<ObjectStore>> open(const StoreOptions& options);

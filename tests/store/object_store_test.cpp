@@ -356,6 +356,44 @@ TEST_CASE("store: open errors are reported, not thrown") {
   CHECK_FALSE(ObjectStore::open(noCreate).isOk());
 }
 
+TEST_CASE("store: a corrupt or lost generation ceiling is recomputed, never reused") {
+  // Before, an undecodable ceiling record made open() fail for good (the
+  // proxy could not start without deleting its store), and a lost one
+  // restarted generations at 1, under existing objects.
+  const auto dir = edgecache::testing::tempDir("store-ceiling");
+  const auto big = patternBody("big", 1, 0, 3 * kChunk + 1);
+  std::uint64_t highest = 0;
+  {
+    auto store = openStore(dir);
+    put(*store, "big", big, "m");
+    put(*store, "empty", "", "m");  // no chunks: its generation lives only in its record
+    highest = store->lookup("empty").value()->generation;
+    CHECK(store->lookup("big").value()->generation < highest);
+  }
+  for (const bool lost : {false, true}) {
+    CAPTURE(lost);
+    {
+      auto db = edgecache::store::testing::openRaw(dir.string());
+      const std::string key(edgecache::store::detail::kGenerationCeilingKey);
+      REQUIRE((lost ? db->Delete(rocksdb::WriteOptions(), key) : db->Put(rocksdb::WriteOptions(), key, "bad")).ok());
+    }
+    auto opened = ObjectStore::open(optionsFor(dir));
+    REQUIRE_MESSAGE(opened.isOk(), opened.message());
+    auto& store = *opened.value();
+    CHECK(store.openReport().generationCeilingRebuilt);
+    CHECK(get(store, "big") == big);
+    put(store, "new", "fresh body", "m");
+    const auto g = store.lookup("new").value()->generation;
+    CHECK(g > highest);
+    highest = g;
+  }
+  {
+    auto store = openStore(dir);
+    CHECK_FALSE(store->openReport().generationCeilingRebuilt);  // rewritten by the first new write
+  }
+  edgecache::store::testing::checkNoOrphans(dir.string());
+}
+
 TEST_CASE("store: RocksDB's descriptors and index memory are bounded") {
   // RocksDB's defaults keep every SST/blob file open (max_open_files -1) and
   // every table's index and filter on the heap: both grow with the database.
