@@ -217,12 +217,19 @@ bool CacheIndex::insert(std::shared_ptr<const StoredObject> object, double nowSe
 
 bool CacheIndex::replaceMetadata(std::shared_ptr<const StoredObject> updated) {
   std::shared_ptr<const StoredObject> old;
+  const std::string metadata = encodeStoredObject(*updated);  // outside the lock
+  const std::uint64_t storeId = updated->body->storeId();
   {
     std::lock_guard lock(mutex_);
     auto it = objects_.find(updated->variantId);
     if (it == objects_.end() || it->second->body != updated->body) return false;
     old = std::exchange(it->second, std::move(updated));
   }
+  // After the swap, never before: written first, a 304 that lost a race
+  // with a replacement would leave the replaced body's record with the
+  // newest response time, and a crash before that body's erase would make
+  // the rebuild prefer it to the replacement.
+  (void)store_.updateMetadata(storeId, metadata);
   return true;
 }
 

@@ -107,7 +107,11 @@ class CacheIndex {
   // once `object` is released.
   bool insert(std::shared_ptr<const StoredObject> object, double nowSeconds);
   // Swaps in updated metadata for a resident object with the same body (after
-  // a 304 merge). False if the variant is gone or holds another body.
+  // a 304 merge), then persists it to the store (outside the lock; a store
+  // error is ignored: the store keeps the older metadata, which is only
+  // staler). False, touching neither, if the variant is gone or holds
+  // another body: a 304 that lost a race with a replacement must not make
+  // the replaced copy look newer to the next start-up's rebuild.
   bool replaceMetadata(std::shared_ptr<const StoredObject> updated);
   // Removes every variant of a primary key; returns how many.
   std::size_t invalidate(std::string_view primaryKey);

@@ -225,3 +225,49 @@ TEST_CASE("cache index: invalidate and purgeAll erase the body at once, even whi
   REQUIRE(restarted);
   CHECK(restarted.value()->rebuild().loaded == 0);
 }
+
+TEST_CASE("cache index: a 304 refresh reaches the store only while its body is still indexed") {
+  // The proxy wrote a 304's merged metadata to the store before asking the
+  // index, so a 304 that lost a race with a replacement gave the replaced
+  // body the newest response time: a crash before its erase, and the
+  // rebuild preferred it to the replacement.
+  Fixture f(1 << 20);
+  const auto responseTimeOf = [&](std::uint64_t storeId) {
+    std::int64_t seconds = -1;
+    REQUIRE(f.store
+                ->forEach([&](std::uint64_t id, std::string_view metadata, std::uint64_t, std::uint64_t) {
+                  if (id == storeId) seconds = decodeStoredObject(metadata)->response.responseTime.time_since_epoch().count();
+                })
+                .isOk());
+    return seconds;
+  };
+  const std::uint64_t firstId = f.index->newStoreId();
+  commitRaw(*f.store, firstId, "old body", encodeStoredObject(objectNamed("a", 8, 100)));
+  auto first = std::make_shared<StoredObject>(objectNamed("a", 8, 100));
+  first->body = f.index->adoptBody(firstId);
+  REQUIRE(f.index->insert(first, 1.0));
+
+  auto refreshed = std::make_shared<StoredObject>(*first);
+  refreshed->response.responseTime = HttpTime(std::chrono::seconds(200));
+  CHECK(f.index->replaceMetadata(refreshed));
+  CHECK(responseTimeOf(firstId) == 200);  // persisted
+
+  // Replaced (at 300) while a revalidation of the first body was in flight.
+  const std::uint64_t secondId = f.index->newStoreId();
+  commitRaw(*f.store, secondId, "new body!", encodeStoredObject(objectNamed("a", 9, 300)));
+  auto second = std::make_shared<StoredObject>(objectNamed("a", 9, 300));
+  second->body = f.index->adoptBody(secondId);
+  REQUIRE(f.index->insert(second, 2.0));
+  auto late = std::make_shared<StoredObject>(*refreshed);  // still holds the first body
+  late->response.responseTime = HttpTime(std::chrono::seconds(400));
+  CHECK_FALSE(f.index->replaceMetadata(late));
+  CHECK(responseTimeOf(firstId) == 200);  // untouched
+
+  // A restart while the first body is still held keeps the replacement.
+  auto restarted = CacheIndex::create({1 << 20, 0}, *f.store);
+  REQUIRE(restarted);
+  (void)restarted.value()->rebuild();
+  const auto a = restarted.value()->find("http://h/a", {}, 3.0);
+  REQUIRE(a);
+  CHECK(a->bodyBytes == 9);
+}
