@@ -95,8 +95,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if ((mode & 0x02) != 0) bytes.insert(0, "ECSO1");
   if ((mode & 0x01) != 0) appendChecksum(bytes);
 
+  // open() reads a generation hint from records that fail to decode.
+  const auto hint = store::detail::recordGenerationHint(bytes);
   if (auto record = store::detail::decodeRecord(bytes)) {
     fuzz::require(store::detail::encodeRecord(*record) == bytes, "record does not re-encode to the same bytes");
+    fuzz::require(hint == record->generation, "generation hint disagrees with the decoded record");
     fuzz::require(record->chunkBytes > 0, "record with zero chunk size");
     const std::uint64_t chunks = record->chunkHashes.size();
     // ceil(size / chunkBytes) chunks, computed without overflow.

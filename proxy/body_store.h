@@ -19,6 +19,9 @@
 //    it. Writers of different ids never interfere.
 //  - Reader::read is positional and may be called with any offset; a
 //    checksum or I/O failure is an error, never silently wrong bytes.
+//  - erase() does not cut a Reader short: one opened before it keeps
+//    reading the bytes it opened, front to back (the index relies on this
+//    when it erases an invalidated body that is still being served).
 //  - Calls may block on disk I/O for a short time (one chunk); the proxy calls
 //    them from its I/O threads.
 
@@ -67,6 +70,13 @@ class BodyStore {
     virtual int fileDescriptor() const noexcept { return -1; }
   };
 
+  // What forEach reports per committed object. `writeOrder` is larger for
+  // an object whose write began later (in any process over the same store),
+  // so of two stored copies of one response the rebuild keeps the later
+  // even when their times tie; equal values tell nothing.
+  using ScanFn = std::function<void(std::uint64_t storeId, std::string_view metadata, std::uint64_t bodyBytes,
+                                    std::uint64_t writeOrder)>;
+
   virtual ~BodyStore() = default;
 
   virtual Result<std::unique_ptr<Writer>> beginWrite(std::uint64_t storeId) = 0;
@@ -76,8 +86,7 @@ class BodyStore {
   virtual Status updateMetadata(std::uint64_t storeId, std::string_view metadata) = 0;
   // Every committed object, in unspecified order (start-up index rebuild).
   // The callback must not call back into the store.
-  virtual Status forEach(
-      const std::function<void(std::uint64_t storeId, std::string_view metadata, std::uint64_t bodyBytes)>& fn) = 0;
+  virtual Status forEach(const ScanFn& fn) = 0;
 };
 
 // A BodyStore in process memory: for tests and for running without a disk

@@ -81,33 +81,63 @@ void CacheIndex::forgetLocked(std::uint64_t variantId) {
 
 void CacheIndex::buryOutsideLock(Graveyard& graveyard) noexcept { graveyard.clear(); }
 
+void CacheIndex::eraseAndBuryOutsideLock(Graveyard& graveyard) noexcept {
+  // Not deferred to the last holder as eviction is: a kill -9 while a slow
+  // client still streams the body would otherwise leave it in the store,
+  // and the next start-up would serve an invalidated response again. The
+  // release below erases once more: a no-op, unless a hot-tier fill raced
+  // this erase and admitted a copy, which it then drops.
+  if (eraseArmed_->load()) {
+    for (const auto& object : graveyard) {
+      if (object->body) (void)store_.erase(object->body->storeId());  // best effort, as the release
+    }
+  }
+  graveyard.clear();
+}
+
 CacheIndex::RebuildStats CacheIndex::rebuild() {
   RebuildStats stats;
   std::vector<std::uint64_t> toErase;
-  std::unordered_map<std::uint64_t, std::pair<std::uint64_t, StoredObject>> best;  // variant -> (storeId, object)
-  const Status s = store_.forEach([&](std::uint64_t storeId, std::string_view metadata, std::uint64_t bodyBytes) {
+  struct Candidate {
+    std::uint64_t storeId;
+    std::uint64_t writeOrder;
+    StoredObject object;
+  };
+  std::unordered_map<std::uint64_t, Candidate> best;  // by variant
+  const Status s = store_.forEach([&](std::uint64_t storeId, std::string_view metadata, std::uint64_t bodyBytes,
+                                      std::uint64_t writeOrder) {
     auto decoded = decodeStoredObject(metadata);
     if (!decoded || decoded->bodyBytes != bodyBytes) {
       toErase.push_back(storeId);
       return;
     }
+    // Two copies of a variant exist after a crash between a replacement's
+    // commit and the erase of the body it replaced (deferred while readers
+    // hold it). Times are whole seconds, so a replacement within the same
+    // second ties: the later write decides, not the scan order.
+    const auto newer = [](const StoredObject& a, std::uint64_t aOrder, const Candidate& b) {
+      const auto at = a.response.responseTime, bt = b.object.response.responseTime;
+      return at > bt || (at == bt && aOrder > b.writeOrder);
+    };
     auto it = best.find(decoded->variantId);
     if (it == best.end()) {
       const auto variant = decoded->variantId;
-      best.emplace(variant, std::make_pair(storeId, std::move(*decoded)));
-    } else if (decoded->response.responseTime > it->second.second.response.responseTime) {
-      toErase.push_back(it->second.first);
-      it->second = std::make_pair(storeId, std::move(*decoded));
+      best.emplace(variant, Candidate{storeId, writeOrder, std::move(*decoded)});
+    } else if (newer(*decoded, writeOrder, it->second)) {
+      toErase.push_back(it->second.storeId);
+      it->second = Candidate{storeId, writeOrder, std::move(*decoded)};
     } else {
       toErase.push_back(storeId);
     }
   });
-  (void)s;  // a failed scan leaves a partial index: still consistent
+  // A failed scan leaves a partial index, still consistent: serve what was
+  // read rather than nothing, but say so (the caller logs it).
+  if (!s.isOk()) stats.scanError = s.message();
   for (std::uint64_t id : toErase) (void)store_.erase(id);
   stats.dropped += toErase.size();
   for (auto& [variant, entry] : best) {
-    auto object = std::make_shared<StoredObject>(std::move(entry.second));
-    object->body = adoptBody(entry.first);
+    auto object = std::make_shared<StoredObject>(std::move(entry.object));
+    object->body = adoptBody(entry.storeId);
     if (insert(std::move(object), 0.0)) {
       ++stats.loaded;
     } else {
@@ -187,12 +217,19 @@ bool CacheIndex::insert(std::shared_ptr<const StoredObject> object, double nowSe
 
 bool CacheIndex::replaceMetadata(std::shared_ptr<const StoredObject> updated) {
   std::shared_ptr<const StoredObject> old;
+  const std::string metadata = encodeStoredObject(*updated);  // outside the lock
+  const std::uint64_t storeId = updated->body->storeId();
   {
     std::lock_guard lock(mutex_);
     auto it = objects_.find(updated->variantId);
     if (it == objects_.end() || it->second->body != updated->body) return false;
     old = std::exchange(it->second, std::move(updated));
   }
+  // After the swap, never before: written first, a 304 that lost a race
+  // with a replacement would leave the replaced body's record with the
+  // newest response time, and a crash before that body's erase would make
+  // the rebuild prefer it to the replacement.
+  (void)store_.updateMetadata(storeId, metadata);
   return true;
 }
 
@@ -214,7 +251,7 @@ std::size_t CacheIndex::invalidate(std::string_view primaryKey) {
     }
     dead.swap(graveyard_);
   }
-  buryOutsideLock(dead);
+  eraseAndBuryOutsideLock(dead);
   return n;
 }
 
@@ -248,7 +285,7 @@ std::size_t CacheIndex::purgeAll() {
     n = ids.size();
     dead.swap(graveyard_);
   }
-  buryOutsideLock(dead);
+  eraseAndBuryOutsideLock(dead);
   return n;
 }
 

@@ -8,9 +8,16 @@
 //  - Beside it, a map variantId -> shared_ptr<const StoredObject> (metadata
 //    lives in memory, so a hit touches the store only to read the body) and
 //    primaryHash -> variants (Vary secondary keys, invalidation).
-//  - Eviction (policy, resize, invalidation, replacement) drops the index's
+//  - Eviction (policy, resize, replacement, dropVariant) drops the index's
 //    reference; the body is erased from the BodyStore when the last reader
-//    releases it (StoredBody), so eviction never cuts a response short.
+//    releases it (StoredBody), so eviction never cuts a response short and
+//    a caller still holding a dropped object may serve it once.
+//  - Invalidation (invalidate, purgeAll) also erases the body from the
+//    store at once: a crash while a reader still holds it must not bring an
+//    invalidated response back at the next start-up. Readers already
+//    streaming it keep their bytes (BodyStore: erase does not cut a Reader
+//    short); one that found it just before and opens it just after gets an
+//    error and fetches it anew.
 //
 // Thread safety: every method is thread safe. One reader/writer lock guards
 // the Cache and the maps. find() (the hit path) takes it shared, so I/O
@@ -72,10 +79,15 @@ class CacheIndex {
   struct RebuildStats {
     std::uint64_t loaded = 0;   // objects indexed
     std::uint64_t dropped = 0;  // corrupt / duplicate / not admitted, erased from the store
+    // Empty, or the store's one-line error when its scan stopped early: the
+    // index then holds only what was read before it (objects not reached
+    // stay in the store, unindexed, for the next start-up).
+    std::string scanError;
   };
   // Start-up: indexes every object of the store (BodyStore::forEach).
   // Corrupt metadata, bodies whose size disagrees with it, and older
-  // duplicates of a variant are erased. Call before serving.
+  // duplicates of a variant (by response time, then write order) are erased. Call before serving. Never fails:
+  // a store error leaves a partial index and is reported in scanError.
   RebuildStats rebuild();
 
   // The stored variant selected by the request's Vary-relevant headers, or
@@ -95,7 +107,11 @@ class CacheIndex {
   // once `object` is released.
   bool insert(std::shared_ptr<const StoredObject> object, double nowSeconds);
   // Swaps in updated metadata for a resident object with the same body (after
-  // a 304 merge). False if the variant is gone or holds another body.
+  // a 304 merge), then persists it to the store (outside the lock; a store
+  // error is ignored: the store keeps the older metadata, which is only
+  // staler). False, touching neither, if the variant is gone or holds
+  // another body: a 304 that lost a race with a replacement must not make
+  // the replaced copy look newer to the next start-up's rebuild.
   bool replaceMetadata(std::shared_ptr<const StoredObject> updated);
   // Removes every variant of a primary key; returns how many.
   std::size_t invalidate(std::string_view primaryKey);
@@ -129,6 +145,9 @@ class CacheIndex {
   void applyQueuedHitsLocked() const;
   // Call with mutex_ NOT held: releases what eviction collected.
   void buryOutsideLock(Graveyard& graveyard) noexcept;
+  // Call with mutex_ NOT held: erases the bodies of invalidated objects
+  // (they must not come back after a crash), then releases them.
+  void eraseAndBuryOutsideLock(Graveyard& graveyard) noexcept;
 
   BodyStore& store_;
   std::shared_ptr<std::atomic<bool>> eraseArmed_ = std::make_shared<std::atomic<bool>>(true);

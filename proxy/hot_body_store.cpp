@@ -234,8 +234,7 @@ Status HotBodyStore::updateMetadata(std::uint64_t storeId, std::string_view meta
   return inner_.updateMetadata(storeId, metadata);  // the body (and so the hot copy) is unchanged
 }
 
-Status HotBodyStore::forEach(
-    const std::function<void(std::uint64_t, std::string_view, std::uint64_t)>& fn) {
+Status HotBodyStore::forEach(const ScanFn& fn) {
   return inner_.forEach(fn);
 }
 

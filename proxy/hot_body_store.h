@@ -73,8 +73,7 @@ class HotBodyStore final : public BodyStore {
   Result<std::unique_ptr<Reader>> openRead(std::uint64_t storeId) override;
   Status erase(std::uint64_t storeId) override;
   Status updateMetadata(std::uint64_t storeId, std::string_view metadata) override;
-  Status forEach(
-      const std::function<void(std::uint64_t storeId, std::string_view metadata, std::uint64_t bodyBytes)>& fn) override;
+  Status forEach(const ScanFn& fn) override;
 
   HotTierStats stats() const;
 

@@ -37,6 +37,26 @@ std::unique_ptr<proxy::BodyStore> openStore(const proxy::ProxyConfig& config, st
     return nullptr;
   }
   db = std::move(opened).value();
+  // What open() repaired after a crash or corruption: one line, only when
+  // there was something to repair.
+  const auto& report = db->openReport();
+  if (report.orphanWrites != 0 || report.corruptRecords != 0) {
+    std::fprintf(stderr,
+                 "edgecache-proxy: store %s: deleted %llu unfinished writes (%llu chunks), %llu corrupt records "
+                 "(%llu chunks)\n",
+                 config.storeDir.c_str(), static_cast<unsigned long long>(report.orphanWrites),
+                 static_cast<unsigned long long>(report.orphanChunks),
+                 static_cast<unsigned long long>(report.corruptRecords),
+                 static_cast<unsigned long long>(report.corruptChunks));
+  }
+  if (report.generationCeilingRebuilt) {
+    std::fprintf(stderr, "edgecache-proxy: store %s: generation ceiling was missing or corrupt; recomputed from the data\n",
+                 config.storeDir.c_str());
+  }
+  if (!report.repairError.empty()) {
+    std::fprintf(stderr, "edgecache-proxy: store %s: repair incomplete: %s\n", config.storeDir.c_str(),
+                 report.repairError.c_str());
+  }
   return proxy::makeObjectStoreBodyStore(*db);
 }
 
@@ -86,6 +106,10 @@ int main(int argc, char** argv) {
   const auto rebuilt = index.value()->rebuild();
   std::fprintf(stderr, "edgecache-proxy: index rebuilt: %llu objects, %llu dropped\n",
                static_cast<unsigned long long>(rebuilt.loaded), static_cast<unsigned long long>(rebuilt.dropped));
+  if (!rebuilt.scanError.empty()) {
+    std::fprintf(stderr, "edgecache-proxy: index rebuild incomplete (unread objects stay unindexed): %s\n",
+                 rebuilt.scanError.c_str());
+  }
 
   proxy::AccessLog accessLog;
   // Metrics: the data plane and the loop update their histograms directly;

@@ -5,6 +5,7 @@
 #include "proxy/body_store.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <mutex>
 #include <unordered_map>
@@ -15,16 +16,19 @@ namespace {
 struct MemoryObject {
   std::shared_ptr<const std::string> body;
   std::string metadata;
+  std::uint64_t writeOrder = 0;
 };
 
 struct MemoryState {
   std::mutex mutex;
   std::unordered_map<std::uint64_t, MemoryObject> objects;
+  std::atomic<std::uint64_t> nextWriteOrder{1};
 };
 
 class MemoryWriter final : public BodyStore::Writer {
  public:
-  MemoryWriter(std::shared_ptr<MemoryState> state, std::uint64_t id) : state_(std::move(state)), id_(id) {}
+  MemoryWriter(std::shared_ptr<MemoryState> state, std::uint64_t id)
+      : state_(std::move(state)), id_(id), writeOrder_(state_->nextWriteOrder.fetch_add(1)) {}
   Status append(std::string_view bytes) override {
     if (done_) return Status::error("memory store: append after commit/abort");
     body_.append(bytes);
@@ -34,7 +38,8 @@ class MemoryWriter final : public BodyStore::Writer {
     if (done_) return Status::error("memory store: commit after commit/abort");
     done_ = true;
     std::lock_guard lock(state_->mutex);
-    state_->objects[id_] = MemoryObject{std::make_shared<const std::string>(std::move(body_)), std::string(metadata)};
+    state_->objects[id_] =
+        MemoryObject{std::make_shared<const std::string>(std::move(body_)), std::string(metadata), writeOrder_};
     return Status::ok();
   }
   void abort() noexcept override {
@@ -45,6 +50,7 @@ class MemoryWriter final : public BodyStore::Writer {
  private:
   std::shared_ptr<MemoryState> state_;
   std::uint64_t id_;
+  std::uint64_t writeOrder_;  // taken at beginWrite, as ObjectStore's generation
   std::string body_;
   bool done_ = false;
 };
@@ -87,9 +93,9 @@ class MemoryBodyStore final : public BodyStore {
     it->second.metadata.assign(metadata);
     return Status::ok();
   }
-  Status forEach(const std::function<void(std::uint64_t, std::string_view, std::uint64_t)>& fn) override {
+  Status forEach(const ScanFn& fn) override {
     std::lock_guard lock(state_->mutex);
-    for (const auto& [id, object] : state_->objects) fn(id, object.metadata, object.body->size());
+    for (const auto& [id, object] : state_->objects) fn(id, object.metadata, object.body->size(), object.writeOrder);
     return Status::ok();
   }
 

@@ -113,12 +113,11 @@ class ObjectStoreBodyStore final : public BodyStore {
     if (!r) return r.status();
     return r.value() ? Status::ok() : Status::error("store: updateMetadata of an absent object");
   }
-  Status forEach(
-      const std::function<void(std::uint64_t, std::string_view, std::uint64_t)>& fn) override {
+  Status forEach(const ScanFn& fn) override {
     std::vector<std::string> foreign;
     auto r = store_.forEach([&](std::string_view key, const store::ObjectInfo& info) {
       if (auto id = storeIdFromKey(key)) {
-        fn(*id, info.metadata, info.sizeBytes);
+        fn(*id, info.metadata, info.sizeBytes, info.generation);  // generations grow with every beginWrite
       } else {
         foreign.emplace_back(key);  // not written by this proxy: drop it
       }

@@ -1081,8 +1081,7 @@ struct ProxyServer::Impl {
         if (!storable(HttpHeaders{})) {
           index.dropVariant(*stored);
         } else if (storable(req.headers)) {
-          (void)store->updateMetadata(updated->body->storeId(), encodeStoredObject(*updated));
-          (void)index.replaceMetadata(updated);
+          (void)index.replaceMetadata(updated);  // and the store's copy, if still the indexed body
         }
         counters.revalidated.fetch_add(1, std::memory_order_relaxed);
         if (!client) co_return false;

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <mutex>
 #include <system_error>
+#include <unordered_set>
 #include <utility>
 
 #include <rocksdb/cache.h>
@@ -30,6 +31,7 @@ constexpr std::uint64_t kGenerationBlock = 1 << 16;
 constexpr std::size_t kKeyLockStripes = 64;
 constexpr std::uint32_t kMinChunkBytes = 1024;
 constexpr std::uint32_t kMaxChunkBytes = 64u << 20;
+constexpr std::uint32_t kMinOpenFiles = 32;
 
 // Keys go into one-line messages: cap the length and hide control bytes.
 std::string printableKey(std::string_view key) { return cachelib::printable(key, 120); }
@@ -135,6 +137,25 @@ struct ObjectStore::Impl {
     for (std::uint32_t i = 0; i < count; ++i) batch.Delete(detail::chunkKey(generation, i));
   }
 
+  // Adds to `batch` a delete of every chunk of `generation` present now, and
+  // returns how many. Iterates rather than trusting a count: the chunks of
+  // a crashed or corrupt write are known only by their key prefix.
+  Result<std::uint64_t> deleteAllChunks(rocksdb::WriteBatch& batch, std::uint64_t generation) {
+    const std::string upper = detail::chunkKeyEnd(generation);
+    rocksdb::Slice upperSlice(upper);
+    rocksdb::ReadOptions ro;
+    ro.iterate_upper_bound = &upperSlice;
+    ro.fill_cache = false;
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro));
+    std::uint64_t chunks = 0;
+    for (it->Seek(detail::chunkKey(generation, 0)); it->Valid(); it->Next()) {
+      batch.Delete(it->key());
+      ++chunks;
+    }
+    if (!it->status().ok()) return ioError("scanning chunks", {}, it->status());
+    return chunks;
+  }
+
   // Deletes the chunks and marker of every uncommitted write (crash leftovers).
   Status collectOrphans() {
     std::vector<std::uint64_t> pending;
@@ -152,38 +173,126 @@ struct ObjectStore::Impl {
     }
     for (auto g : pending) {
       rocksdb::WriteBatch batch;
-      const std::string upper = detail::chunkKeyEnd(g);
-      rocksdb::Slice upperSlice(upper);
-      rocksdb::ReadOptions ro;
-      ro.iterate_upper_bound = &upperSlice;
-      std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro));
-      std::uint64_t chunks = 0;
-      for (it->Seek(detail::chunkKey(g, 0)); it->Valid(); it->Next()) {
-        batch.Delete(it->key());
-        ++chunks;
-      }
-      if (!it->status().ok()) return ioError("scanning orphan chunks", {}, it->status());
+      auto chunks = deleteAllChunks(batch, g);
+      if (!chunks.isOk()) return chunks.status();
       batch.Delete(detail::pendingKey(g));
       auto s = db->Write(commitWrite, &batch);
       if (!s.ok()) return ioError("deleting orphan chunks", {}, s);
       report.orphanWrites += 1;
-      report.orphanChunks += chunks;
+      report.orphanChunks += chunks.value();
     }
     return Status::ok();
+  }
+
+  // Calls visit(record key, value) for every record, in key order; a one-off
+  // scan at open, so it does not fill the block cache.
+  rocksdb::Status scanRecords(const std::function<void(const rocksdb::Slice& key, std::string_view value)>& visit) {
+    const std::string lower(1, detail::kRecordPrefix);
+    const std::string upper(1, detail::kRecordPrefix + 1);
+    rocksdb::Slice upperSlice(upper);
+    rocksdb::ReadOptions ro;
+    ro.iterate_upper_bound = &upperSlice;
+    ro.fill_cache = false;
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro));
+    for (it->Seek(lower); it->Valid(); it->Next()) visit(it->key(), std::string_view(it->value().data(), it->value().size()));
+    return it->status();
+  }
+
+  // Deletes every record that fails its checksum, so a corrupt record is
+  // neither skipped again at every start nor left holding its chunks (no
+  // other path can reach them: they are named only by that record). The
+  // chunks go too when the record's generation field still reads as one
+  // no valid record claims and that was handed out: a corrupt field could
+  // name another object's generation, and deleting its chunks would lose
+  // a good object. A scan failure (RocksDB corruption under the records)
+  // only ends the repair early: it is reported, never fatal, so the store
+  // still opens and forEach serves what it can read.
+  void removeCorruptRecords() {
+    std::vector<std::pair<std::string, std::optional<std::uint64_t>>> corrupt;  // record key, generation hint
+    auto s = scanRecords([&](const rocksdb::Slice& key, std::string_view value) {
+      if (!detail::decodeRecord(value)) corrupt.emplace_back(key.ToString(), detail::recordGenerationHint(value));
+    });
+    if (!s.ok()) {
+      report.repairError = ioError("scanning records", {}, s).message();
+      return;
+    }
+    if (corrupt.empty()) return;  // the common case: one pass, nothing kept in memory
+
+    // Generations worth confirming: handed out (below the ceiling) and not
+    // claimed by any valid record (a second pass, only when corruption was
+    // found; memory stays O(corrupt records)).
+    std::unordered_set<std::uint64_t> unclaimed;
+    for (const auto& [key, hint] : corrupt) {
+      if (hint && *hint != 0 && *hint < nextGeneration) unclaimed.insert(*hint);
+    }
+    if (!unclaimed.empty()) {
+      s = scanRecords([&](const rocksdb::Slice&, std::string_view value) {
+        if (auto rec = detail::decodeRecord(value)) unclaimed.erase(rec->generation);
+      });
+      if (!s.ok()) unclaimed.clear();  // cannot confirm: keep every chunk
+    }
+    for (const auto& [key, hint] : corrupt) {
+      rocksdb::WriteBatch batch;
+      std::uint64_t chunks = 0;
+      if (hint && unclaimed.erase(*hint) != 0) {  // erase: two corrupt records naming one generation free it once
+        auto n = deleteAllChunks(batch, *hint);
+        if (n.isOk()) chunks = n.value();
+        else batch.Clear();
+      }
+      batch.Delete(key);
+      if (auto w = db->Write(commitWrite, &batch); !w.ok()) {
+        report.repairError = ioError("deleting corrupt record", std::string_view(key).substr(1), w).message();
+        return;
+      }
+      report.corruptRecords += 1;
+      report.corruptChunks += chunks;
+    }
   }
 
   Status loadGenerationCeiling() {
     std::string value;
     auto s = db->Get(rocksdb::ReadOptions(), rocksdb::Slice(detail::kGenerationCeilingKey.data(), detail::kGenerationCeilingKey.size()),
                      &value);
-    if (s.IsNotFound()) return Status::ok();
-    if (!s.ok()) return ioError("reading generation ceiling", {}, s);
-    auto g = detail::decodeU64(value);
-    if (!g) return Status::error("store: corrupt generation ceiling record");
+    if (!s.ok() && !s.IsNotFound()) return ioError("reading generation ceiling", {}, s);
+    std::optional<std::uint64_t> g;
+    if (s.ok()) g = detail::decodeU64(value);
+    if (!g) {
+      // Absent (a new database, or one that lost it) or undecodable: start
+      // above every generation the database still names instead. Refusing
+      // to open would strand every stored object over 8 bytes.
+      auto next = generationAfterEverything();
+      if (!next.isOk()) return next.status();
+      report.generationCeilingRebuilt = s.ok() || next.value() > 1;
+      g = next.value();
+    }
     // Everything below the old ceiling may have been used: start above it.
     nextGeneration = std::max<std::uint64_t>(*g, 1);
     generationCeiling = nextGeneration;
     return Status::ok();
+  }
+
+  // One past the highest generation any chunk, pending marker or valid
+  // record names (1 for an empty database). Chunk and marker keys sort by
+  // generation, so one SeekForPrev each finds theirs; records (an empty
+  // body has no chunk) take a scan, done only when the ceiling is missing.
+  Result<std::uint64_t> generationAfterEverything() {
+    std::uint64_t next = 1;
+    const auto after = [&next](std::uint64_t g) {
+      if (g != UINT64_MAX) next = std::max(next, g + 1);
+    };
+    for (const char prefix : {detail::kChunkPrefix, detail::kPendingPrefix}) {
+      std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
+      it->SeekForPrev(std::string(1, prefix) + std::string(12, '\xff'));
+      if (it->Valid() && it->key().size() >= 9 && it->key()[0] == prefix) {
+        if (auto g = detail::decodeU64(std::string_view(it->key().data() + 1, 8))) after(*g);
+      }
+      if (!it->status().ok()) return ioError("scanning generations", {}, it->status());
+    }
+    const auto s = scanRecords([&](const rocksdb::Slice&, std::string_view value) {
+      if (auto rec = detail::decodeRecord(value)) after(rec->generation);
+    });
+    if (!s.ok()) return ioError("scanning records", {}, s);
+    return next;
   }
 };
 
@@ -400,6 +509,9 @@ Result<std::unique_ptr<ObjectStore>> ObjectStore::open(const StoreOptions& optio
   if (options.path.empty()) return Status::error("store: StoreOptions.path is empty");
   if (options.chunkBytes < kMinChunkBytes || options.chunkBytes > kMaxChunkBytes)
     return Status::error("store: StoreOptions.chunkBytes " + std::to_string(options.chunkBytes) + " outside [1024, 64 MiB]");
+  if (options.maxOpenFiles < kMinOpenFiles)
+    return Status::error("store: StoreOptions.maxOpenFiles " + std::to_string(options.maxOpenFiles) + " below " +
+                         std::to_string(kMinOpenFiles));
   if (options.createIfMissing) {
     std::error_code ec;
     std::filesystem::create_directories(options.path, ec);
@@ -410,8 +522,16 @@ Result<std::unique_ptr<ObjectStore>> ObjectStore::open(const StoreOptions& optio
   o.create_if_missing = options.createIfMissing;
   o.write_buffer_size = options.writeBufferBytes;
   o.paranoid_checks = true;
+  // RocksDB's default (-1) keeps every SST and blob file open for good: the
+  // descriptor count then grows with the database until accept() fails.
+  o.max_open_files = static_cast<int>(std::min<std::uint32_t>(options.maxOpenFiles, INT32_MAX));
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(options.blockCacheBytes);
+  // Index and filter blocks in the block cache, not on the heap per open
+  // table: memory then stays within blockCacheBytes however large the
+  // database grows. L0's are pinned (they are probed on every lookup).
+  table.cache_index_and_filter_blocks = true;
+  table.pin_l0_filter_and_index_blocks_in_cache = true;
   // Records are found by point lookups; a Bloom filter spares most misses a disk read.
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
@@ -432,6 +552,7 @@ Result<std::unique_ptr<ObjectStore>> ObjectStore::open(const StoreOptions& optio
   impl->db.reset(raw);
   if (auto st = impl->loadGenerationCeiling(); !st.isOk()) return st;
   if (auto st = impl->collectOrphans(); !st.isOk()) return st;
+  impl->removeCorruptRecords();
   return std::unique_ptr<ObjectStore>(new ObjectStore(std::move(impl)));
 }
 

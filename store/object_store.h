@@ -16,10 +16,19 @@
 //    the chunks of two writes, even when the key is overwritten or erased
 //    while it streams.
 //
-// Durability. With syncWrites = true, an object whose commit() returned ok
-// survives a process or OS crash (the WAL is fsynced at commit; chunks
-// written earlier precede the record in the WAL). With false, it survives a
-// process crash but the last commits may be lost on an OS crash.
+// Durability. Every write goes through RocksDB's WAL, written to the OS
+// before the call returns; chunks precede their record in it, and RocksDB
+// replays it up to the first damaged entry. So:
+//  - Process crash (kill -9), either setting: every object whose commit()
+//    returned ok survives whole; so does every erase()/updateMetadata()
+//    that returned (the OS page cache holds the WAL).
+//  - OS crash or power loss, syncWrites = true: the same, at the cost of an
+//    fsync per commit/erase/updateMetadata.
+//  - OS crash or power loss, syncWrites = false (the proxy's setting): the
+//    store comes back as it was at some earlier moment (a prefix of the
+//    writes; what was fsynced — by RocksDB's own flushes and every 64 Ki
+//    beginWrites — is kept). The last commits may be missing and the last
+//    erases undone (an erased object back whole); never a partial object.
 //
 // Thread safety. Every ObjectStore method may be called concurrently from any
 // number of threads. An ObjectWriter or ObjectReader is used by one thread at
@@ -53,10 +62,17 @@ struct StoreOptions {
   std::uint32_t chunkBytes = 256 * 1024;
   // fsync the WAL at every commit/erase/updateMetadata (see Durability above).
   bool syncWrites = false;
-  // RocksDB block cache for record and chunk reads, bytes.
+  // RocksDB block cache for record and chunk reads, bytes; it also holds
+  // the SST index and Bloom filter blocks, so they cannot grow with the
+  // database beyond it.
   std::uint64_t blockCacheBytes = 64ull << 20;
-  // Memtable size before a flush to disk, bytes.
+  // Memtable size before a flush to disk, bytes (at most two exist at once:
+  // memory is about blockCacheBytes + 2 * writeBufferBytes).
   std::uint64_t writeBufferBytes = 64ull << 20;
+  // Most database files (SST and blob) RocksDB keeps open at once (>= 32);
+  // beyond it files are reopened as needed. Bounds the descriptors the
+  // store takes from the proxy, which needs them for connections.
+  std::uint32_t maxOpenFiles = 512;
   // Keep chunk values in RocksDB blob files (integrated BlobDB) rather than
   // in the LSM tree: large values are then not rewritten by every compaction.
   bool blobFiles = true;
@@ -134,16 +150,31 @@ class ObjectReader {
 
 class ObjectStore {
  public:
-  // Counts from the crash-leftover collection done by open().
+  // What open() collected and repaired.
   struct OpenReport {
-    std::uint64_t orphanWrites = 0;  // uncommitted writes found
-    std::uint64_t orphanChunks = 0;  // their chunks deleted
+    std::uint64_t orphanWrites = 0;    // uncommitted writes found
+    std::uint64_t orphanChunks = 0;    // their chunks deleted
+    std::uint64_t corruptRecords = 0;  // records failing their checksum, deleted
+    std::uint64_t corruptChunks = 0;   // chunks of those records deleted
+    // The persisted generation ceiling was undecodable (or missing from a
+    // non-empty database) and was recomputed from the data.
+    bool generationCeilingRebuilt = false;
+    // Empty, or a one-line "store: ..." message when the corrupt-record
+    // repair could not finish (RocksDB could not read the records); open()
+    // still succeeds and the repair is tried again at the next open().
+    std::string repairError;
   };
 
-  // Opens (creating if missing and allowed) the store at options.path and
-  // deletes the chunks of writes that never committed. Fails when the path
-  // is unusable, the database is locked by another process, or options are
-  // out of range.
+  // Opens (creating if missing and allowed) the store at options.path, then
+  // repairs what a crash or corruption left: deletes the chunks of writes
+  // that never committed, and every record that fails its checksum together
+  // with its chunks (when the generation it names is confirmed unclaimed;
+  // otherwise they stay, unreachable), and recomputes a lost or
+  // undecodable generation ceiling from the data (one more record scan).
+  // Reads every record once, without fill-cache, and chunks only of broken
+  // writes: O(objects) at start-up.
+  // Fails when the path is unusable, the database is locked by another
+  // process, or options are out of range; a failed repair does not fail it.
   static Result<std::unique_ptr<ObjectStore>> open(const StoreOptions& options);
 
   ~ObjectStore();

@@ -150,6 +150,14 @@ std::optional<Record> decodeRecord(std::string_view bytes) {
   return r;
 }
 
+std::optional<std::uint64_t> recordGenerationHint(std::string_view bytes) {
+  LeReader in(bytes);
+  if (in.get(1) != kRecordVersion) return std::nullopt;
+  const std::uint64_t generation = in.get(8);
+  if (!in.ok()) return std::nullopt;
+  return generation;
+}
+
 std::uint64_t chunkHash(std::string_view bytes) noexcept { return XXH3_64bits(bytes.data(), bytes.size()); }
 
 }  // namespace edgecache::store::detail

@@ -52,6 +52,11 @@ std::string encodeRecord(const Record& r);
 // nullopt when the bytes are truncated, of an unknown version, or fail the
 // record checksum.
 std::optional<Record> decodeRecord(std::string_view bytes);
+// The generation field of a record that may fail decodeRecord (version byte
+// and generation present, nothing else checked): only a hint, which the
+// caller must confirm before acting on it. nullopt when too short or of
+// another version.
+std::optional<std::uint64_t> recordGenerationHint(std::string_view bytes);
 
 // XXH3-64 of a chunk (seed 0).
 std::uint64_t chunkHash(std::string_view bytes) noexcept;

@@ -1,5 +1,8 @@
 #include "store/object_store.h"
 
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 
 #include <doctest/doctest.h>
@@ -226,16 +229,56 @@ TEST_CASE("store: chunk corruption is detected and the object can be erased") {
   CHECK(store->erase("victim", gen).value());
   CHECK_FALSE(store->lookup("victim").value().has_value());
 
-  // A record that fails its own checksum: lookup reports it, forEach skips
-  // and counts it, erase removes it.
-  auto bad = store->lookup("badrecord");
-  REQUIRE_FALSE(bad.isOk());
-  CHECK(bad.message().find("corrupt record") != std::string::npos);
+  // A record that fails its own checksum is gone after open(), chunks too.
+  CHECK(store->openReport().corruptRecords == 1);
+  CHECK(store->openReport().corruptChunks == 1);
+  CHECK(store->openReport().repairError.empty());
+  CHECK_FALSE(store->lookup("badrecord").value().has_value());
   auto counts = store->forEach([](std::string_view, const ObjectInfo&) { return true; });
   CHECK(counts.value().objects == 1);
-  CHECK(counts.value().corruptRecords == 1);
-  CHECK(store->erase("badrecord").value());
-  CHECK(store->forEach([](std::string_view, const ObjectInfo&) { return true; }).value().corruptRecords == 0);
+  CHECK(counts.value().corruptRecords == 0);
+}
+
+TEST_CASE("store: open deletes corrupt records and their chunks, never a valid object's") {
+  // Before, a record failing its checksum was skipped (and counted) at every
+  // start-up but stayed, and its chunks could never be reclaimed: nothing
+  // else names them. Now open() deletes both, but only chunks whose
+  // generation no valid record claims.
+  const auto dir = edgecache::testing::tempDir("store-repair");
+  const auto body = patternBody("keep", 1, 0, 2 * kChunk + 7);
+  {
+    auto store = openStore(dir);
+    put(*store, "keep", body, "m");
+    put(*store, "torn", patternBody("torn", 1, 0, 3 * kChunk), "m");
+  }
+  {
+    namespace d = edgecache::store::detail;
+    auto db = edgecache::store::testing::openRaw(dir.string());
+    std::string value;
+    // "torn": last byte of its checksum lost; its generation still reads.
+    REQUIRE(db->Get(rocksdb::ReadOptions(), d::recordKey("torn"), &value).ok());
+    value.pop_back();
+    REQUIRE(db->Put(rocksdb::WriteOptions(), d::recordKey("torn"), value).ok());
+    // "forged": a copy of keep's record with one metadata byte flipped, so
+    // its generation field names keep's chunks: they must survive.
+    REQUIRE(db->Get(rocksdb::ReadOptions(), d::recordKey("keep"), &value).ok());
+    value[value.size() - 9] = static_cast<char>(value[value.size() - 9] ^ 1);
+    REQUIRE(db->Put(rocksdb::WriteOptions(), d::recordKey("forged"), value).ok());
+    // "stub": too short to name a generation.
+    REQUIRE(db->Put(rocksdb::WriteOptions(), d::recordKey("stub"), "\x01\x02").ok());
+  }
+  {
+    auto store = openStore(dir);
+    CHECK(store->openReport().corruptRecords == 3);
+    CHECK(store->openReport().corruptChunks == 3);  // torn's, none of keep's
+    CHECK(store->openReport().repairError.empty());
+    CHECK(get(*store, "keep") == body);
+    for (const char* k : {"torn", "forged", "stub"}) CHECK_FALSE(store->lookup(k).value().has_value());
+  }
+  edgecache::store::testing::checkNoOrphans(dir.string());
+  auto store = openStore(dir);
+  CHECK(store->openReport().corruptRecords == 0);
+  CHECK(get(*store, "keep") == body);
 }
 
 TEST_CASE("store: uncommitted writes are invisible; aborted ones leave nothing; crashed ones are collected at open") {
@@ -311,6 +354,73 @@ TEST_CASE("store: open errors are reported, not thrown") {
   noCreate.path = (dir / "absent").string();
   noCreate.createIfMissing = false;
   CHECK_FALSE(ObjectStore::open(noCreate).isOk());
+}
+
+TEST_CASE("store: a corrupt or lost generation ceiling is recomputed, never reused") {
+  // Before, an undecodable ceiling record made open() fail for good (the
+  // proxy could not start without deleting its store), and a lost one
+  // restarted generations at 1, under existing objects.
+  const auto dir = edgecache::testing::tempDir("store-ceiling");
+  const auto big = patternBody("big", 1, 0, 3 * kChunk + 1);
+  std::uint64_t highest = 0;
+  {
+    auto store = openStore(dir);
+    put(*store, "big", big, "m");
+    put(*store, "empty", "", "m");  // no chunks: its generation lives only in its record
+    highest = store->lookup("empty").value()->generation;
+    CHECK(store->lookup("big").value()->generation < highest);
+  }
+  for (const bool lost : {false, true}) {
+    CAPTURE(lost);
+    {
+      auto db = edgecache::store::testing::openRaw(dir.string());
+      const std::string key(edgecache::store::detail::kGenerationCeilingKey);
+      REQUIRE((lost ? db->Delete(rocksdb::WriteOptions(), key) : db->Put(rocksdb::WriteOptions(), key, "bad")).ok());
+    }
+    auto opened = ObjectStore::open(optionsFor(dir));
+    REQUIRE_MESSAGE(opened.isOk(), opened.message());
+    auto& store = *opened.value();
+    CHECK(store.openReport().generationCeilingRebuilt);
+    CHECK(get(store, "big") == big);
+    put(store, "new", "fresh body", "m");
+    const auto g = store.lookup("new").value()->generation;
+    CHECK(g > highest);
+    highest = g;
+  }
+  {
+    auto store = openStore(dir);
+    CHECK_FALSE(store->openReport().generationCeilingRebuilt);  // rewritten by the first new write
+  }
+  edgecache::store::testing::checkNoOrphans(dir.string());
+}
+
+TEST_CASE("store: RocksDB's descriptors and index memory are bounded") {
+  // RocksDB's defaults keep every SST/blob file open (max_open_files -1) and
+  // every table's index and filter on the heap: both grow with the database.
+  // The OPTIONS file RocksDB writes at open shows what it runs with.
+  const auto dir = edgecache::testing::tempDir("store-bounds");
+  auto o = optionsFor(dir);
+  o.maxOpenFiles = 100;
+  {
+    auto opened = ObjectStore::open(o);
+    REQUIRE_MESSAGE(opened.isOk(), opened.message());
+  }
+  std::string text;
+  std::filesystem::path newest;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    const auto name = e.path().filename().string();
+    if (name.rfind("OPTIONS-", 0) == 0 && (newest.empty() || name > newest.filename().string())) newest = e.path();
+  }
+  REQUIRE_FALSE(newest.empty());
+  std::ifstream in(newest);
+  text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  CHECK(text.find("max_open_files=100\n") != std::string::npos);
+  CHECK(text.find("cache_index_and_filter_blocks=true\n") != std::string::npos);
+
+  o.maxOpenFiles = 5;
+  auto bad = ObjectStore::open(o);
+  REQUIRE_FALSE(bad.isOk());
+  CHECK(bad.message().find("maxOpenFiles") != std::string::npos);
 }
 
 TEST_CASE("record format: a size whose chunk count would overflow is rejected (fuzz)") {
