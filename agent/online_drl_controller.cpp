@@ -187,7 +187,8 @@ std::string OnlineDrlController::summary() const {
                      options_.inlineFineTune ? "inline" : "background", s.published, s.rejected, s.skipped, s.failed,
                      busy_.load() ? ", 1 running" : "", s.fineTuneSeconds, s.drifts, s.minWindowSeen, s.maxWindowSeen,
                      s.replayWindowRequests > 0 && s.replayWindowRequests != context_.window.requests
-                         ? fmt::format(" (replayed in live windows of {} requests)", s.replayWindowRequests)
+                         ? fmt::format(" (last replay: {} requests in live windows of {})", s.replayRequests,
+                                       s.replayWindowRequests)
                          : std::string());
 }
 
@@ -212,6 +213,7 @@ OnlineStats OnlineDrlController::stats() const {
   s.maxWindowSeen = maxWindowSeen_.load();
   s.fineTuneSeconds = fineTuneSeconds_.load();
   s.replayWindowRequests = replayWindow_.load();
+  s.replayRequests = replayRequests_.load();
   return s;
 }
 
@@ -239,6 +241,7 @@ cachelib::Decision OnlineDrlController::start(const cachelib::ControlContext& co
   observedSeconds_ = observedRequests_ = 0.0;
   liveWindowRequests_.clear();
   replayWindow_.store(0);
+  replayRequests_.store(0);
   current_ = initialDecision(context);
   return current_;
 }
@@ -305,8 +308,14 @@ bool OnlineDrlController::schedule() {
     skipped_.fetch_add(1);
     return false;
   }
-  const std::size_t n = std::min<std::size_t>(window_.load(), ring_->size());
   const std::uint64_t perWindow = replayWindowRequests();
+  // W is kept in requests of the configured window (its bounds are 4, 8
+  // and 32 of them); it means that many *windows*, so where live windows
+  // are shorter (the proxy closes them by time too) it covers as many
+  // live windows: W x live / configured requests.
+  const double scale = double(perWindow) / double(std::max<std::uint64_t>(1, context_.window.requests));
+  const auto w = static_cast<std::size_t>(std::llround(double(window_.load()) * scale));
+  const std::size_t n = std::min<std::size_t>(w, ring_->size());
   // An episode needs a first window plus at least one decided window.
   if (n < 2 * perWindow) return false;
   Job job;
@@ -348,6 +357,7 @@ void OnlineDrlController::runJob(const Job& job) {
   if (!window->empty() && window->back().timeSeconds <= window->front().timeSeconds) env.requestRate = job.fallbackRate;
   const std::shared_ptr<const ActorCritic> current = model_.load(std::memory_order_acquire);
   replayWindow_.store(env.context.window.requests);  // what this replay cuts its windows by
+  replayRequests_.store(window->size());
   FineTuneResult r = fineTuneOnWindow(*current, window, env, options_.fineTune, job.seed, &stop_);
   fineTuneSeconds_.fetch_add(r.seconds);
   switch (r.outcome) {

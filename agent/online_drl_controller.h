@@ -146,6 +146,7 @@ struct OnlineStats {
   std::uint64_t minWindowSeen = 0, maxWindowSeen = 0;  // range W took over the run
   double fineTuneSeconds = 0.0; // total wall time spent fine-tuning
   std::uint64_t replayWindowRequests = 0;  // decision window of the last fine-tune's replay (0 = none yet)
+  std::uint64_t replayRequests = 0;        // requests the last fine-tune replayed (W scaled to live windows)
 };
 
 class OnlineDrlController final : public cachelib::Controller {
@@ -237,7 +238,7 @@ class OnlineDrlController final : public cachelib::Controller {
   std::atomic<std::uint64_t> published_{0}, rejected_{0}, skipped_{0}, failed_{0}, drifts_{0};
   std::atomic<std::uint64_t> window_{0}, minWindowSeen_{0}, maxWindowSeen_{0};
   std::atomic<double> fineTuneSeconds_{0.0};
-  std::atomic<std::uint64_t> replayWindow_{0};
+  std::atomic<std::uint64_t> replayWindow_{0}, replayRequests_{0};
   // The hand-off: guards job_/hasJob_ (and busy_ transitions for waitIdle);
   // the trainer holds it only to pick a job up, never while training.
   mutable std::mutex mutex_;
