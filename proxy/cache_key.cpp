@@ -56,31 +56,43 @@ std::optional<UriParts> parseAbsolute(std::string_view uri) {
   return p;
 }
 
+// host [":" port] of an authority, the host of an IP-literal with its
+// brackets; nullopt when the split itself is malformed (an unclosed '[',
+// bytes after ']' other than ":port", a ':' or bracket inside a reg-name or
+// IPv4 host: RFC 3986 §3.2.2, IPv6 needs brackets, else "a:b:80" would read
+// as host "a:b"). Shared by the cache key and the Host check so that both
+// split an authority the same way.
+struct AuthorityParts {
+  std::string_view host;
+  std::string_view port;  // empty when absent
+};
+std::optional<AuthorityParts> splitAuthority(std::string_view authority) noexcept {
+  AuthorityParts out{authority, {}};
+  if (!authority.empty() && authority.front() == '[') {
+    const auto close = authority.find(']');
+    if (close == std::string_view::npos) return std::nullopt;
+    out.host = authority.substr(0, close + 1);
+    const auto after = authority.substr(close + 1);
+    if (!after.empty()) {
+      if (after.front() != ':') return std::nullopt;
+      out.port = after.substr(1);
+    }
+    return out;
+  }
+  if (const auto colon = authority.rfind(':'); colon != std::string_view::npos) {
+    out.host = authority.substr(0, colon);
+    out.port = authority.substr(colon + 1);
+  }
+  if (out.host.find_first_of(":[]") != std::string_view::npos) return std::nullopt;
+  return out;
+}
+
 // Normalises host[:port] for `scheme`; nullopt when malformed.
 std::optional<std::string> normaliseAuthority(std::string_view scheme, std::string_view authority) {
   if (authority.find('@') != std::string_view::npos) return std::nullopt;  // no userinfo in keys
-  std::string_view host = authority;
-  std::string_view port;
-  if (!authority.empty() && authority.front() == '[') {
-    auto close = authority.find(']');
-    if (close == std::string_view::npos) return std::nullopt;
-    host = authority.substr(0, close + 1);
-    auto after = authority.substr(close + 1);
-    if (!after.empty()) {
-      if (after.front() != ':') return std::nullopt;
-      port = after.substr(1);
-    }
-  } else {
-    auto colon = authority.rfind(':');
-    if (colon != std::string_view::npos) {
-      host = authority.substr(0, colon);
-      port = authority.substr(colon + 1);
-    }
-    // A reg-name or IPv4 host has no ':' (RFC 3986 §3.2.2; IPv6 needs
-    // brackets), else "a:b:80" would key as host "a:b", a key that no longer
-    // parses as the same authority.
-    if (host.find_first_of(":[]") != std::string_view::npos) return std::nullopt;
-  }
+  const auto parts = splitAuthority(authority);
+  if (!parts) return std::nullopt;
+  const std::string_view host = parts->host, port = parts->port;
   if (host.empty()) return std::nullopt;
   for (char c : host) {
     if (c <= ' ' || c == 0x7f || c == '/' || c == '?' || c == '#' || c == '\\') return std::nullopt;
@@ -248,23 +260,16 @@ bool isHexDigit(char c) noexcept {
 }  // namespace
 
 bool isValidAuthority(std::string_view authority) noexcept {
-  std::string_view port;
-  if (!authority.empty() && authority.front() == '[') {
+  const auto parts = splitAuthority(authority);
+  if (!parts) return false;
+  const std::string_view host = parts->host, port = parts->port;
+  if (!host.empty() && host.front() == '[') {
     // IP-literal: IPv6address or IPvFuture, checked only for its alphabet.
-    const auto close = authority.find(']');
-    if (close == std::string_view::npos || close == 1) return false;
-    for (char c : authority.substr(1, close - 1)) {
+    if (host.size() == 2) return false;
+    for (char c : host.substr(1, host.size() - 2)) {
       if (!isHostChar(c) && c != ':') return false;
     }
-    const auto after = authority.substr(close + 1);
-    if (!after.empty()) {
-      if (after.front() != ':') return false;
-      port = after.substr(1);
-    }
   } else {
-    const auto colon = authority.find(':');
-    const auto host = authority.substr(0, colon);
-    if (colon != std::string_view::npos) port = authority.substr(colon + 1);
     for (std::size_t i = 0; i < host.size(); ++i) {
       if (host[i] == '%') {
         if (i + 2 >= host.size() || !isHexDigit(host[i + 1]) || !isHexDigit(host[i + 2])) return false;

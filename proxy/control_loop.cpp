@@ -43,7 +43,7 @@ std::chrono::steady_clock::time_point ControlLoop::now() const {
 
 void ControlLoop::apply(const cachelib::Decision& d) {
   std::lock_guard applyLock(applyMutex_);
-  const std::uint64_t capacity = std::clamp(d.capacityBytes, context_.floorBytes, context_.ceilingBytes);
+  const std::uint64_t capacity = cachelib::clampCapacity(d.capacityBytes, context_);
   bool capacityPinned = false, policyPinned = false;
   {
     std::lock_guard lock(mutex_);
